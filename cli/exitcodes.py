@@ -1,0 +1,17 @@
+"""Exit statuses, defined once. Documented in the README; each is asserted by a test."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    #: a quality check failed (check), or the two texts differ (diff)
+    CHECK_FAILED = 1
+    #: bad options or arguments; also "trouble" for diff
+    USAGE = 2
+    #: some sources failed (they were reported; the others were processed)
+    SOURCES_FAILED = 3
+    #: interrupted with Ctrl-C
+    INTERRUPTED = 130

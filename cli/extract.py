@@ -1,0 +1,121 @@
+"""``unboil extract`` (the default command): clean pages and print the article."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..extractors.formats import FORMATS
+from .exitcodes import ExitStatus
+from .main import common_options, debug_enabled, error, handle_errors
+from .options import backend_option, size_option
+
+DEFAULT_BACKEND = "trafilatura"
+
+
+@click.command("extract")
+@click.argument("sources", nargs=-1, required=True, metavar="PAGE...")
+@backend_option(DEFAULT_BACKEND)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="txt",
+    show_default=True,
+    help="txt: blocks separated by blank lines; markdown: headings and lists kept; "
+    "json: one object (an array for several pages); jsonl: one line per page.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to FILE (atomically: a temp file, then a rename) instead of stdout.",
+)
+@click.option("--title/--no-title", default=False, show_default=True,
+              help="Put the headline in front of the text.")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds allowed to fetch a URL.")
+@size_option
+@common_options
+@handle_errors
+def extract(
+    sources: tuple[str, ...],
+    backend: str,
+    fmt: str,
+    output: str | None,
+    title: bool,
+    timeout: float,
+    max_bytes: int,
+) -> None:
+    """Clean each PAGE (a saved .html/.htm file, gzip too; '-' for stdin; an http(s)
+    URL) and print its article text.
+
+    A page that fails is reported on stderr in one line and the others go on; the
+    exit status is then 3.
+    """
+    from ..extractors import formats
+    from ..extractors.base import ExtractOptions
+    from ..extractors.errors import SourceError
+    from ..extractors.loading import load
+    from ..extractors.registry import get
+
+    engine = get(backend)
+    options = ExtractOptions(title=title)
+    multiple = len(sources) > 1
+    chunks: list[str] = []
+    records: list[dict[str, Any]] = []
+    failed = 0
+
+    def emit(text: str) -> None:
+        if output:
+            chunks.append(text)
+        else:
+            click.echo(text, nl=False)
+            sys.stdout.flush()
+
+    for i, source in enumerate(sources):
+        page = result = None
+        failure: str | None = None
+        try:
+            page = load(source, max_bytes=max_bytes, timeout=timeout)
+        except SourceError as exc:
+            failure = exc.cause
+            if debug_enabled():
+                import traceback
+
+                traceback.print_exc()
+        if page is not None:
+            result = engine.extract(page, options)
+            if result.error:
+                failure = f"{backend} failed: {result.error}"
+                if debug_enabled() and result.detail:
+                    click.echo(result.detail, err=True, nl=False)
+            elif result.reason:
+                error(f"{source}: {result.reason} ({backend})")
+        if failure:
+            failed += 1
+            error(f"{source}: {failure}")
+        rec = formats.record(source, result, page, error=failure)
+        if fmt == "json":
+            records.append(rec)
+        elif fmt == "jsonl":
+            emit(formats.to_json_line(rec))
+        elif result is not None and not failure:
+            body = formats.to_txt(result) if fmt == "txt" else formats.to_markdown(result)
+            if multiple:
+                body = ("\n" if i else "") + f"==> {source} <==\n" + body
+            emit(body)
+    if fmt == "json":
+        emit(formats.to_json(records))
+
+    if output and failed < len(sources):
+        from ..extractors.fsutil import atomic_write
+
+        atomic_write(output, "".join(chunks))
+    elif output:
+        error(f"{output}: not written (every page failed)")
+    if failed:
+        sys.exit(ExitStatus.SOURCES_FAILED)

@@ -1,0 +1,58 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3}
+
+
+def parse_size(text: str) -> int:
+    """'20MB', '500k', '1.5GiB', '1048576' -> bytes (k/M/G are powers of 1000,
+    Ki/Mi/Gi of 1024)."""
+    m = _SIZE.match(text)
+    if not m:
+        raise ValueError(f"not a size: {text!r} (try 20MB, 500k, 1048576)")
+    number, unit = float(m.group(1)), (m.group(2) or "").lower()
+    binary = "i" in unit
+    unit = unit.replace("i", "").replace("b", "")
+    factor = 1024 ** ("kmg".index(unit) + 1) if binary and unit else _UNITS[unit]
+    return int(number * factor)
+
+
+class SizeType(click.ParamType):
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def size_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--max-bytes",
+        type=SizeType(),
+        default="20MB",
+        show_default=True,
+        help="Refuse pages larger than this (decompressed size included).",
+    )(f)
+
+
+def backend_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "-b",
+        "--backend",
+        default=default,
+        show_default=True,
+        metavar="NAME",
+        help="Extractor backend (see: unboil backends).",
+    )

@@ -1,0 +1,156 @@
+"""The backend contract: a ``Backend`` turns a ``Page`` into an ``Extraction``.
+
+An extraction is a list of ``Block``\\ s (paragraphs, headings, list items, ... in page
+order) plus the title and whatever metadata the library gives. Consensus, scoring and
+diffs all work on blocks.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from .page import Page
+
+#: Block kinds. ``h1``..``h6`` are headings; the rest are body kinds.
+BLOCK_KINDS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "quote", "pre", "table", "caption")
+
+NO_ARTICLE = "no article found"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph-like unit of extracted text."""
+
+    text: str
+    kind: str = "p"
+
+    @property
+    def is_heading(self) -> bool:
+        return len(self.kind) == 2 and self.kind[0] == "h" and self.kind[1].isdigit()
+
+
+@dataclass
+class ExtractOptions:
+    """Choices that are the user's, not the backend's."""
+
+    #: Put the page title (headline) in front of the text.
+    title: bool = False
+
+
+@dataclass
+class Extraction:
+    """What one backend made of one page."""
+
+    backend: str
+    blocks: list[Block] = field(default_factory=list)
+    title: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    version: str | None = None
+    seconds: float = 0.0
+    #: One-line error when the backend failed on this page, else None.
+    error: str | None = None
+    #: Why the text is empty when the backend ran fine but found no article.
+    reason: str | None = None
+    #: The traceback of ``error`` (shown with --debug, not serialised).
+    detail: str | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def text(self) -> str:
+        """The blocks as plain text, separated by blank lines."""
+        return "\n\n".join(b.text for b in self.blocks)
+
+    @property
+    def words(self) -> int:
+        return sum(len(b.text.split()) for b in self.blocks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "version": self.version,
+            "title": self.title,
+            "text": self.text,
+            "blocks": [{"kind": b.kind, "text": b.text} for b in self.blocks],
+            "metadata": self.metadata,
+            "words": self.words,
+            "seconds": round(self.seconds, 6),
+            "error": self.error,
+            "reason": self.reason,
+        }
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and its first line of message."""
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    return f"{name}: {msg}" if msg else name
+
+
+class Backend(ABC):
+    """A pluggable extractor. Subclass it, implement ``run``, register it through the
+    ``unboil.backends`` entry-point group.
+
+    Class attributes describe the backend without importing its library:
+    ``modules`` are the import names that must be importable, ``distribution`` is the
+    PyPI name whose version is reported, ``install`` is the command that makes it
+    available.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    modules: ClassVar[tuple[str, ...]] = ()
+    distribution: ClassVar[str | None] = None
+    install: ClassVar[str] = ""
+    #: True when ``run`` uses ``page.tree`` (the shared lxml parse).
+    uses_tree: ClassVar[bool] = False
+
+    def available(self) -> bool:
+        """True when every module the backend needs can be imported (not importing it)."""
+        return all(importlib.util.find_spec(m) is not None for m in self.modules)
+
+    def version(self) -> str | None:
+        if self.distribution is None:
+            return None
+        try:
+            return importlib.metadata.version(self.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    @abstractmethod
+    def run(self, page: Page, options: ExtractOptions) -> Extraction:
+        """Extract the article of ``page``. May raise; ``extract`` turns that into an
+        error result."""
+
+    def extract(self, page: Page, options: ExtractOptions | None = None) -> Extraction:
+        """Run the backend on a page; never raises for a page-level failure."""
+        options = options or ExtractOptions()
+        start = time.perf_counter()
+        try:
+            result = self.run(page, options)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a backend failing is a result
+            import traceback
+
+            result = Extraction(
+                backend=self.name, error=one_line(exc), detail=traceback.format_exc()
+            )
+        result.backend = self.name
+        result.seconds = time.perf_counter() - start
+        result.version = self.version()
+        result.blocks = [b for b in result.blocks if b.text.strip()]
+        if result.ok and not result.blocks and result.reason is None:
+            result.reason = NO_ARTICLE
+        if options.title and result.title and result.ok:
+            if not result.blocks or result.blocks[0].text.strip() != result.title.strip():
+                result.blocks.insert(0, Block(result.title.strip(), "h1"))
+        return result

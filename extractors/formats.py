@@ -1,0 +1,87 @@
+"""Serialising extractions: txt, markdown, json and jsonl records.
+
+The jsonl record schema is a contract that scripts and CI rely on (see the README):
+``source``, ``backend``, ``version``, ``title``, ``text``, ``error`` (null or a
+one-line error), ``reason`` (why the text is empty, when it is), ``words``,
+``seconds``, ``url``, ``encoding``, ``metadata``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import Block, Extraction
+    from .page import Page
+
+FORMATS = ("txt", "markdown", "json", "jsonl")
+
+
+def to_txt(extraction: Extraction) -> str:
+    """Blocks separated by blank lines; a trailing newline when there is text."""
+    text = extraction.text
+    return text + "\n" if text else ""
+
+
+def _markdown_block(block: Block) -> str:
+    text = block.text
+    if block.is_heading:
+        return "#" * int(block.kind[1]) + " " + " ".join(text.split())
+    if block.kind == "li":
+        return "- " + text
+    if block.kind == "quote":
+        return "\n".join("> " + line for line in text.splitlines())
+    if block.kind == "pre":
+        fence = "````" if "```" in text else "```"
+        return f"{fence}\n{text}\n{fence}"
+    if block.kind == "caption":
+        return f"*{text}*"
+    return text
+
+
+def to_markdown(extraction: Extraction) -> str:
+    """Headings, lists, quotes and code kept where the backend gives them; list
+    items of one list stay on consecutive lines."""
+    parts: list[str] = []
+    previous = None
+    for block in extraction.blocks:
+        rendered = _markdown_block(block)
+        if previous == "li" and block.kind == "li":
+            parts[-1] += "\n" + rendered
+        else:
+            parts.append(rendered)
+        previous = block.kind
+    text = "\n\n".join(parts)
+    return text + "\n" if text else ""
+
+
+def record(source: str, extraction: Extraction | None, page: Page | None = None,
+           error: str | None = None) -> dict[str, Any]:
+    """One json/jsonl record. ``extraction`` is None when the source could not be
+    loaded (``error`` says why)."""
+    rec: dict[str, Any] = {
+        "source": source,
+        "backend": extraction.backend if extraction else None,
+        "version": extraction.version if extraction else None,
+        "title": extraction.title if extraction else None,
+        "text": extraction.text if extraction else "",
+        "error": error if error is not None else (extraction.error if extraction else None),
+        "reason": extraction.reason if extraction else None,
+        "words": extraction.words if extraction else 0,
+        "seconds": round(extraction.seconds, 6) if extraction else 0.0,
+        "url": page.url if page else None,
+        "encoding": page.encoding if page else None,
+        "metadata": extraction.metadata if extraction else {},
+    }
+    return rec
+
+
+def to_json_line(rec: dict[str, Any]) -> str:
+    return json.dumps(rec, ensure_ascii=False, default=str) + "\n"
+
+
+def to_json(records: list[dict[str, Any]]) -> str:
+    """One object for one source, an array for several."""
+    data: Any = records[0] if len(records) == 1 else records
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"

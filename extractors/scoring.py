@@ -1,0 +1,114 @@
+"""Scoring: the Scrapinghub article-extraction-benchmark metric and agreement.
+
+The metric, as published with that benchmark: tokens are the ``\\w+`` runs of a text
+(case kept); a text becomes a multiset of 4-token shingles (a text shorter than 4 tokens
+is one shingle). Per page, matched shingle counts are true positives, surplus predicted
+ones false positives, missing true ones false negatives; the three are divided by their
+sum so every page weighs the same. Precision is the mean over pages with tp+fp > 0,
+recall the mean over pages with tp+fn > 0 (a page with fp = fn = 0 scores 1 on both),
+F1 the harmonic mean of those two means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"\w+")
+SHINGLE = 4
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def shingles(text: str, n: int = SHINGLE) -> Counter[tuple[str, ...]]:
+    toks = tokens(text)
+    if not toks:
+        return Counter()
+    if len(toks) < n:
+        return Counter([tuple(toks)])
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+
+
+@dataclass(frozen=True)
+class PageScore:
+    """Shingle counts of one page, and the page's own P/R/F1."""
+
+    tp: float
+    fp: float
+    fn: float
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0 if not self.fn else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0 if not self.fp else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def score_page(predicted: str, gold: str) -> PageScore:
+    """tp/fp/fn of one page, normalised to sum to 1 (all zero when both are empty)."""
+    pred, true = shingles(predicted), shingles(gold)
+    tp = sum((pred & true).values())
+    fp = sum((pred - true).values())
+    fn = sum((true - pred).values())
+    total = tp + fp + fn
+    if total == 0:
+        return PageScore(0.0, 0.0, 0.0)
+    return PageScore(tp / total, fp / total, fn / total)
+
+
+@dataclass(frozen=True)
+class Score:
+    precision: float
+    recall: float
+    f1: float
+    accuracy: float
+    pages: int
+
+
+def aggregate(pages: Iterable[tuple[PageScore, bool]]) -> Score:
+    """The benchmark's mean over pages. Each item is (page score, exact token match)."""
+    precisions: list[float] = []
+    recalls: list[float] = []
+    exact = n = 0
+    for s, same in pages:
+        n += 1
+        exact += same
+        if s.fp == 0 and s.fn == 0:
+            precisions.append(1.0)
+            recalls.append(1.0)
+            continue
+        if s.tp + s.fp > 0:
+            precisions.append(s.tp / (s.tp + s.fp))
+        if s.tp + s.fn > 0:
+            recalls.append(s.tp / (s.tp + s.fn))
+    p = sum(precisions) / len(precisions) if precisions else 0.0
+    r = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return Score(p, r, f1, exact / n if n else 0.0, n)
+
+
+def evaluate(pairs: Iterable[tuple[str, str]]) -> Score:
+    """Score (predicted, gold) text pairs with the benchmark metric."""
+    return aggregate((score_page(p, g), tokens(p) == tokens(g)) for p, g in pairs)
+
+
+def agreement(a: str, b: str) -> float:
+    """Symmetric agreement of two extractions: the shingle F1 of one against the other
+    (1.0 when both are empty)."""
+    sa, sb = shingles(a), shingles(b)
+    if not sa and not sb:
+        return 1.0
+    common = sum((sa & sb).values())
+    total = sum(sa.values()) + sum(sb.values())
+    return 2 * common / total if total else 0.0
