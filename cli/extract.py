@@ -34,10 +34,15 @@ DEFAULT_BACKEND = "trafilatura"
     type=click.Path(dir_okay=False, writable=True),
     help="Write to FILE (atomically: a temp file, then a rename) instead of stdout.",
 )
-@click.option("--title/--no-title", default=False, show_default=True,
-              help="Put the headline in front of the text.")
-@click.option("--timeout", type=float, default=30.0, show_default=True,
-              help="Seconds allowed to fetch a URL.")
+@click.option(
+    "--title/--no-title",
+    default=False,
+    show_default=True,
+    help="Put the headline in front of the text.",
+)
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
+)
 @size_option
 @common_options
 @handle_errors

@@ -81,7 +81,7 @@ def handle_errors(f: F) -> F:
                 traceback.print_exc()
             error(str(exc))
             sys.exit(ExitStatus.USAGE)
-        except Exception as exc:  # noqa: BLE001 - last line of defence
+        except Exception as exc:
             if debug_enabled():
                 raise
             from ..extractors.base import one_line

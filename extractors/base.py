@@ -138,7 +138,7 @@ class Backend(ABC):
             result = self.run(page, options)
         except (KeyboardInterrupt, SystemExit):
             raise
-        except BaseException as exc:  # noqa: BLE001 - a backend failing is a result
+        except BaseException as exc:
             import traceback
 
             result = Extraction(
@@ -150,7 +150,8 @@ class Backend(ABC):
         result.blocks = [b for b in result.blocks if b.text.strip()]
         if result.ok and not result.blocks and result.reason is None:
             result.reason = NO_ARTICLE
-        if options.title and result.title and result.ok:
-            if not result.blocks or result.blocks[0].text.strip() != result.title.strip():
-                result.blocks.insert(0, Block(result.title.strip(), "h1"))
+        title = (result.title or "").strip()
+        already = bool(result.blocks) and result.blocks[0].text.strip() == title
+        if options.title and title and result.ok and not already:
+            result.blocks.insert(0, Block(title, "h1"))
         return result

@@ -56,8 +56,9 @@ def to_markdown(extraction: Extraction) -> str:
     return text + "\n" if text else ""
 
 
-def record(source: str, extraction: Extraction | None, page: Page | None = None,
-           error: str | None = None) -> dict[str, Any]:
+def record(
+    source: str, extraction: Extraction | None, page: Page | None = None, error: str | None = None
+) -> dict[str, Any]:
     """One json/jsonl record. ``extraction`` is None when the source could not be
     loaded (``error`` says why)."""
     rec: dict[str, Any] = {

@@ -80,7 +80,7 @@ def describe(name: str) -> BackendInfo:
     plugin = "(in-process)" if name in _registered else eps[name].value if name in eps else "?"
     try:
         backend = get_class(name)()
-    except Exception as exc:  # noqa: BLE001 - a broken plugin is reported, not fatal
+    except Exception as exc:
         from .base import one_line
 
         return BackendInfo(name, "", False, None, "", plugin, error=one_line(exc))
