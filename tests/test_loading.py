@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from unboil.extractors import loading
 from unboil.extractors.errors import SourceError
 from unboil.extractors.loading import (

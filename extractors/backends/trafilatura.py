@@ -1,0 +1,50 @@
+"""trafilatura, comments left out, on the shared lxml tree (trafilatura copies it)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..base import Backend, Extraction, ExtractOptions
+
+if TYPE_CHECKING:
+    from ..page import Page
+
+_METADATA = ("author", "date", "sitename", "description", "url", "hostname", "language")
+_METADATA_LISTS = ("categories", "tags")
+
+
+class TrafilaturaBackend(Backend):
+    name = "trafilatura"
+    description = "trafilatura: main text by structure and heuristics, comments left out"
+    modules: ClassVar[tuple[str, ...]] = ("trafilatura",)
+    distribution = "trafilatura"
+    install = "pip install unboil"
+    uses_tree = True
+
+    def run(self, page: Page, options: ExtractOptions) -> Extraction:
+        import trafilatura
+
+        from ..htmltree import trafilatura_blocks
+
+        # bare_extraction gives the body as trafilatura's XML; its text is what
+        # extract() prints. Comments off: .960 F1 on the benchmark against .953.
+        doc = trafilatura.bare_extraction(
+            page.tree, url=page.url, include_comments=False, with_metadata=True
+        )
+        if doc is None or isinstance(doc, dict) or doc.body is None:
+            return Extraction(backend=self.name)
+        metadata: dict[str, Any] = {}
+        for key in _METADATA:
+            value = getattr(doc, key, None)
+            if value:
+                metadata[key] = value
+        for key in _METADATA_LISTS:
+            values = [v for v in getattr(doc, key, None) or [] if v]
+            if values:
+                metadata[key] = values
+        return Extraction(
+            backend=self.name,
+            blocks=trafilatura_blocks(doc.body),
+            title=doc.title or None,
+            metadata=metadata,
+        )

@@ -1,0 +1,527 @@
+"""lxml helpers shared by the backends: parsing, the page language, tree -> blocks.
+
+Imported only inside functions (``Page.tree``, ``Page.language``, the adapters' ``run``);
+lxml itself is imported by ``parse_html`` when a document is first parsed.
+
+- ``parse_html(html)``: the one robust parse of a decoded document.
+- ``page_language(page)``: declared language, else detected from the visible text.
+- ``element_blocks(element)``: an element (e.g. readability's summary) as ordered blocks.
+- ``visible_blocks(root)``: all visible text of a page as blocks (the alltext baseline).
+- ``text_blocks(text)``: plain text (one paragraph a line) as blocks.
+- ``quiet_logs(*names)``: keep a library's log records off stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .base import Block
+
+if TYPE_CHECKING:
+    import lxml.html
+    from lxml import etree
+    from lxml.html import HtmlElement
+
+    from .page import Page
+
+# -- parsing ---------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    import lxml.html
+
+    # lxml advises against sharing a parser between threads: one per thread.
+    parser: lxml.html.HTMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        # The HTML parser never loads DTDs or external entities; no_network makes sure
+        # nothing referenced by the document is fetched. (HTMLParser has no
+        # resolve_entities option: only the predefined HTML entities are expanded.)
+        # Comments and processing instructions are dropped as trafilatura's own parser
+        # does: left in, they cost it .004 F1 on the benchmark (6 pages lose text).
+        parser = lxml.html.HTMLParser(
+            encoding="utf-8",
+            no_network=True,
+            recover=True,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        _local.parser = parser
+    return parser
+
+
+def parse_html(html: str) -> HtmlElement:
+    """Parse a decoded document. Never raises for odd input: an empty, comment-only
+    or doctype-only document gives an empty ``<html>`` element.
+
+    The text is encoded to UTF-8 and parsed as such, so an XML declaration or a
+    ``<meta charset>`` naming another encoding is ignored (the text is already decoded).
+    Lone surrogates become ``?``. Nesting deeper than libxml2's limit (256) is cut
+    off, as it is for the libraries that parse for themselves.
+    """
+    import lxml.html
+    from lxml import etree
+
+    data = html.encode("utf-8", "replace")
+    root = None
+    if data.strip():
+        try:
+            root = etree.fromstring(data, _parser())
+        except etree.LxmlError:
+            root = None
+    if root is None or not isinstance(root, lxml.html.HtmlElement):
+        return lxml.html.Element("html")
+    return root
+
+
+def body_of(root: HtmlElement) -> HtmlElement:
+    """The ``<body>`` of a parsed document, else the root itself."""
+    body = root.find("body")
+    return body if body is not None else root
+
+
+# -- logging -------------------------------------------------------------------------
+
+_NULL_HANDLER: logging.Handler = logging.NullHandler()
+
+
+def quiet_logs(*loggers: str) -> None:
+    """Give libraries that log without a handler of their own (readability, goose3,
+    boilerpy3) a NullHandler, as libraries should: else Python's last-resort handler
+    prints their warnings and tracebacks to stderr. Records still reach the root
+    logger's handlers when an application configures logging."""
+    for name in loggers:
+        logging.getLogger(name).addHandler(_NULL_HANDLER)  # the same one: added once
+
+
+# -- text ------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+# Soft hyphens, zero-width spaces, word joiners, BOMs and control characters (not
+# whitespace) never belong in text. Joiners (ZWJ/ZWNJ) and direction marks stay.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f\xad\u200b\u2060\ufeff]")
+
+
+def collapse_ws(text: str) -> str:
+    """Runs of whitespace (non-breaking spaces included) as one space, stripped."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without soft hyphens, zero-width spaces, BOMs and control characters."""
+    return _INVISIBLE.sub("", text)
+
+
+def _printable(text: str) -> str:
+    # trafilatura's own rule (utils.remove_control_characters): printables and spaces
+    if text.isprintable():
+        return text
+    return "".join(c for c in text if c.isprintable() or c.isspace())
+
+
+def text_blocks(text: str | None, kind: str = "p") -> list[Block]:
+    """Plain text as blocks: one block per non-blank line, whitespace collapsed."""
+    if not text:
+        return []
+    blocks = []
+    for line in strip_invisible(text).splitlines():
+        line = collapse_ws(line)
+        if line:
+            blocks.append(Block(line, kind))
+    return blocks
+
+
+def page_title(root: HtmlElement) -> str | None:
+    """The text of the document's ``<title>``, else its ``og:title``; None when empty."""
+    for el in root.iter("title"):
+        parent = el.getparent()
+        if parent is not None and parent.tag == "head":
+            title = collapse_ws(el.text_content())
+            if title:
+                return title
+    for meta in root.iter("meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:title":
+            title = collapse_ws(meta.get("content") or "")
+            if title:
+                return title
+    return None
+
+
+# -- tree -> blocks --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scheme:
+    """The vocabulary of a tree: HTML, or trafilatura's XML output."""
+
+    skip: frozenset[str]  # never text
+    blocks: frozenset[str]  # start and end a block
+    kinds: dict[str, str]  # block tag -> kind (else "p")
+    breaks: frozenset[str]  # line breaks: end a block (a newline in pre)
+    table: str
+    rows: str
+    cells: tuple[str, ...]
+    caption: str | None
+    layout_markers: frozenset[str]  # inside a table, make it a layout table
+    clean: Callable[[str], str] = strip_invisible
+
+
+_HEADINGS = {f"h{i}": f"h{i}" for i in range(1, 7)}
+
+#: HTML elements whose content is never visible text.
+SKIP_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "head", "svg", "iframe", "object", "embed"}
+    | {"canvas", "title", "frameset", "frame", "datalist"}
+)
+
+#: HTML elements that start and end a block (``br`` and ``hr`` break one).
+BLOCK_TAGS = frozenset(
+    {"html", "body", "p", "div", "section", "article", "main", "aside", "header", "footer"}
+    | {"nav", "address", "blockquote", "pre", "figure", "figcaption", "caption", "center"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6", "hgroup", "ul", "ol", "li", "dl", "dt", "dd"}
+    | {"menu", "dir", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "form"}
+    | {"fieldset", "legend", "details", "summary", "dialog", "option", "textarea"}
+    | {"br", "hr", "listing", "plaintext", "xmp", "noframes", "search"}
+)
+
+_HTML = _Scheme(
+    skip=SKIP_TAGS,
+    blocks=BLOCK_TAGS,
+    kinds={
+        "pre": "pre",
+        "listing": "pre",
+        "plaintext": "pre",
+        "xmp": "pre",
+        **_HEADINGS,
+        "caption": "caption",
+        "figcaption": "caption",
+        "blockquote": "quote",
+        "li": "li",
+        "dt": "li",
+        "dd": "li",
+    },
+    breaks=frozenset({"br", "hr"}),
+    table="table",
+    rows="tr",
+    cells=("td", "th"),
+    caption="caption",
+    # Any of these inside a table makes it a layout table, walked cell by cell, rather
+    # than a data table (one ``table`` block).
+    layout_markers=frozenset(
+        {"table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockquote"}
+        | {"pre", "form", "article", "section", "header", "footer", "nav", "aside", "main"}
+    ),
+)
+
+# trafilatura's internal XML: head (rend="h2"...), p, list/item, quote, code,
+# table/row/cell, lb, graphic, and inline hi, ref, del.
+_TRAFILATURA = _Scheme(
+    skip=frozenset({"graphic"}),
+    blocks=frozenset({"body", "doc", "main", "comments", "div", "head", "p", "list", "item"})
+    | frozenset({"quote", "code", "table", "row", "cell", "lb", "fw", "note"}),
+    kinds={"head": "h2", "item": "li", "quote": "quote", "code": "pre"},
+    breaks=frozenset({"lb"}),
+    table="table",
+    rows="row",
+    cells=("cell",),
+    caption=None,
+    layout_markers=frozenset(),
+    clean=_printable,
+)
+
+# When block elements nest, the most specific kind wins (a <p> in an <li> is an li).
+_RANK = {"pre": 6, "caption": 4, "quote": 3, "li": 2, **{h: 5 for h in _HEADINGS}}
+_MAX_CELL_CHARS = 400
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _is_hidden(el: HtmlElement) -> bool:
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+class _Walker:
+    """Turns a subtree into blocks, without recursion (pages nest deeply)."""
+
+    def __init__(self, scheme: _Scheme, skip_hidden: bool) -> None:
+        self.scheme = scheme
+        self.skip_hidden = skip_hidden
+        self.blocks: list[Block] = []
+        self.buf: list[str] = []
+        self.kinds: list[str] = []  # the kinds of the open block elements
+
+    def kind(self) -> str:
+        best, rank = "p", 0
+        for kind in self.kinds:
+            r = _RANK.get(kind, 0)
+            if r and r >= rank:
+                best, rank = kind, r
+        return best
+
+    def kind_of(self, el: HtmlElement) -> str:
+        tag = el.tag
+        if tag == "head" and self.scheme is _TRAFILATURA:
+            rend = el.get("rend") or ""
+            return rend if rend in _HEADINGS else "h2"
+        return self.scheme.kinds.get(tag, "p")
+
+    def flush(self) -> None:
+        if not self.buf:
+            return
+        text = self.scheme.clean("".join(self.buf))
+        self.buf.clear()
+        kind = self.kind()
+        if kind == "pre":
+            text = text.strip("\r\n").rstrip()
+            if text.strip():
+                self.blocks.append(Block(text, kind))
+            return
+        text = collapse_ws(text)
+        if text:
+            self.blocks.append(Block(text, kind))
+
+    def skipped(self, el: HtmlElement) -> bool:
+        tag = el.tag
+        if not isinstance(tag, str):  # comment, processing instruction, entity
+            return True
+        return tag in self.scheme.skip or (self.skip_hidden and _is_hidden(el))
+
+    def inline(self, el: HtmlElement) -> str:
+        """An element's text on one line."""
+        return " ".join(b.text for b in _Walker(self.scheme, self.skip_hidden).walk(el))
+
+    def is_data_table(self, table: HtmlElement) -> bool:
+        markers = self.scheme.layout_markers
+        if not markers:
+            return True
+        for el in table.iterdescendants():
+            tag = el.tag
+            if isinstance(tag, str) and tag in markers:
+                return False
+        return all(
+            len(cell.text_content()) <= _MAX_CELL_CHARS
+            for cell in table.iterdescendants(*self.scheme.cells)
+        )
+
+    def table(self, table: HtmlElement) -> None:
+        """A data table: its caption, then one block with a line per row."""
+        scheme = self.scheme
+        if scheme.caption:
+            for child in table.iterchildren(scheme.caption):
+                caption = self.inline(child)
+                if caption:
+                    self.blocks.append(Block(caption, "caption"))
+        rows = []
+        for row in table.iter(scheme.rows):
+            cells = []
+            for cell in row.iterchildren(*scheme.cells):
+                if not self.skipped(cell):
+                    text = self.inline(cell)
+                    if text:
+                        cells.append(text)
+            if cells:
+                rows.append(" | ".join(cells))
+        if rows:
+            self.blocks.append(Block("\n".join(rows), "table"))
+
+    def enter(self, el: HtmlElement) -> bool:
+        """Open an element; False when its children are not to be walked."""
+        tag = el.tag
+        scheme = self.scheme
+        if tag in scheme.breaks:
+            if self.kind() == "pre":
+                self.buf.append("\n")
+            else:
+                self.flush()
+            return False
+        if tag in scheme.blocks:
+            self.flush()
+            if tag == scheme.table and self.is_data_table(el):
+                self.table(el)
+                return False
+            self.kinds.append(self.kind_of(el))
+        if el.text:
+            self.buf.append(el.text)
+        return True
+
+    def leave(self, el: HtmlElement) -> None:
+        # only for elements whose children were walked (not breaks nor data tables)
+        if el.tag in self.scheme.blocks:
+            self.flush()
+            self.kinds.pop()
+
+    def walk(self, root: HtmlElement) -> list[Block]:
+        if self.skipped(root):
+            return []
+        # each entry: an element whose children are being walked
+        stack: list[tuple[HtmlElement, Iterator[HtmlElement]]] = []
+        if self.enter(root):
+            stack.append((root, iter(root)))
+        while stack:
+            el, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                self.leave(el)
+                if stack and el.tail:  # the root's tail is not part of it
+                    self.buf.append(el.tail)
+                continue
+            if self.skipped(child):
+                if child.tail:
+                    self.buf.append(child.tail)
+            elif self.enter(child):
+                stack.append((child, iter(child)))
+            elif child.tail:
+                self.buf.append(child.tail)
+        self.flush()
+        return self.blocks
+
+
+def element_blocks(element: HtmlElement, skip_hidden: bool = False) -> list[Block]:
+    """An HTML element's text as ordered blocks.
+
+    Blocks break at block-level elements (``p``, ``div``, ``li``, headings, table cells
+    of layout tables, ...) and at ``br``; whitespace is collapsed except inside
+    ``pre``. Kinds: ``h1``..``h6``, ``li`` (also ``dt``/``dd``), ``quote``, ``pre``,
+    ``caption``, ``table`` (a data table as one block: cells joined by `` | ``, a line
+    per row), else ``p``. script, style and other invisible elements are left out, and
+    with ``skip_hidden`` also elements marked ``hidden`` or styled ``display:none``.
+    """
+    return _Walker(_HTML, skip_hidden).walk(element)
+
+
+def visible_blocks(root: HtmlElement) -> list[Block]:
+    """All visible text of a parsed page (its body) as blocks."""
+    return element_blocks(body_of(root), skip_hidden=True)
+
+
+def trafilatura_blocks(body: etree._Element) -> list[Block]:
+    """trafilatura's output tree (``Document.body``) as blocks: ``head`` -> its
+    ``rend`` level (h2 when none), ``p``, ``item`` -> li, ``quote``, ``code`` -> pre,
+    ``table`` -> one block (cells joined by `` | ``, a line per row); ``lb`` breaks."""
+    return _Walker(_TRAFILATURA, False).walk(body)
+
+
+# -- language --------------------------------------------------------------------------
+
+_LANG = re.compile(r"^\s*([a-zA-Z]{2})(?:[-_][a-zA-Z0-9]+)*\s*$")
+#: resiliparse's out-of-place rank above which its guess is not trusted (real pages
+#: rank 150-450; its documentation calls ranks above 1200 usually false).
+MAX_LANG_RANK = 800
+#: A guess ranked this well overrides a declared language it disagrees with.
+CONFIDENT_LANG_RANK = 350
+#: ... unless the declared language ranks within this distance of it.
+LANG_MARGIN = 40
+_DETECT_CHARS = 6000
+_MIN_DETECT_CHARS = 40
+
+
+def normalize_language(code: str | None) -> str | None:
+    """``en-US``, ``EN``, ``pt_BR`` -> ``en``, ``en``, ``pt``; None for anything else
+    (``und``, ``x-default``, three-letter codes, empty)."""
+    if not code:
+        return None
+    m = _LANG.match(code.split(",")[0])
+    if m is None:
+        return None
+    lang = m.group(1).lower()
+    return lang if lang not in ("xx", "zz") else None
+
+
+def declared_language(root: HtmlElement) -> str | None:
+    """``<html lang>`` / ``xml:lang``, else meta ``content-language`` or ``og:locale``."""
+    for attr in ("lang", "xml:lang", "{http://www.w3.org/XML/1998/namespace}lang"):
+        lang = normalize_language(root.get(attr))
+        if lang:
+            return lang
+    for meta in root.iter("meta"):
+        key = (meta.get("http-equiv") or meta.get("name") or meta.get("property") or "").lower()
+        if key in ("content-language", "language", "og:locale", "dc.language"):
+            lang = normalize_language(meta.get("content"))
+            if lang:
+                return lang
+    return None
+
+
+def _detector() -> Callable[..., Any] | None:
+    try:
+        from resiliparse.parse.lang import detect_fast
+    except ImportError:
+        return None
+    return detect_fast
+
+
+def _detectable(text: str) -> str | None:
+    text = unicodedata.normalize("NFC", text[:_DETECT_CHARS])
+    return text if len(text.strip()) >= _MIN_DETECT_CHARS else None
+
+
+def detect_languages(
+    text: str, n: int = 3, langs: Iterable[str] | None = None
+) -> list[tuple[str, int]]:
+    """resiliparse's best guesses for ``text`` as (ISO 639-1 code, rank), best first,
+    ranks up to ``MAX_LANG_RANK`` (among ``langs`` when given); empty when resiliparse
+    is not installed or the text is too short."""
+    detect_fast = _detector()
+    sample = _detectable(text)
+    if detect_fast is None or sample is None:
+        return []
+    # n_results=1 returns a bare tuple, any other count a list: always ask for a list
+    guesses = detect_fast(
+        sample,
+        cutoff=MAX_LANG_RANK,
+        n_results=max(n, 2),
+        langs=list(langs) if langs is not None else None,
+    )
+    return [(lang, rank) for lang, rank in guesses if normalize_language(lang) == lang][:n]
+
+
+def detect_language(text: str) -> str | None:
+    """The language of ``text`` by resiliparse's fast detector; None when unsure."""
+    guesses = detect_languages(text, 1)
+    return guesses[0][0] if guesses else None
+
+
+def _visible_text(root: HtmlElement, limit: int = _DETECT_CHARS) -> str:
+    text = []
+    size = 0
+    for block in visible_blocks(root):
+        text.append(block.text)
+        size += len(block.text) + 1
+        if size >= limit:
+            break
+    return "\n".join(text)
+
+
+def page_language(page: Page) -> str | None:
+    """The page's language as an ISO 639-1 code; None when unsure.
+
+    The declared language (``<html lang>``, meta) unless the visible text is
+    confidently in another one: on the benchmark 4 pages in 181 declare a wrong
+    language (German blog posts declared ``en``, English ones ``de``), which costs
+    jusText .01 F1. The detector is kept from overruling a declaration on a near tie
+    (it confuses Latin with English and Portuguese). Undeclared: the detected language
+    when the guess is good enough.
+    """
+    root = page.tree
+    declared = declared_language(root)
+    text = _visible_text(root)
+    guesses = detect_languages(text, 1)
+    if declared is None or not guesses:
+        return guesses[0][0] if guesses else declared
+    best, rank = guesses[0]
+    if best == declared or rank > CONFIDENT_LANG_RANK:
+        return declared
+    own = detect_languages(text, 1, langs=[declared])
+    if own and own[0][1] - rank <= LANG_MARGIN:
+        return declared
+    return best

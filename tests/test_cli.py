@@ -1,0 +1,397 @@
+"""The `unboil` command: every source kind, every format, every error, exit codes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from unboil.cli.exitcodes import ExitStatus
+from unboil.cli.main import cli
+from unboil.extractors import registry
+from unboil.extractors.base import Backend, Block, Extraction, ExtractOptions
+from unboil.extractors.page import Page
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SEED = SAMPLES / "seed-independent.html"
+UNBOIL = Path(sys.executable).with_name("unboil")
+
+SEED_FIRST = "North Korean leader Kim Jong-un has asked his country’s key weapons factories"
+SEED_LAST = "neighbouring rivals and the US mainland."
+JSONL_KEYS = {"source", "backend", "version", "title", "text", "error", "reason", "words"}
+
+
+def invoke(*args: str, input: bytes | str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def gold_paragraphs(name: str) -> list[str]:
+    return [p.strip() for p in (SAMPLES / name).read_text("utf-8").split("\n\n") if p.strip()]
+
+
+def assert_one_line_error(result: Result, source: str) -> str:
+    lines = [x for x in result.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"unboil: {source}: "), lines[0]
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+# --- sources ----------------------------------------------------------------------
+
+
+def test_default_command_is_extract() -> None:
+    plain = invoke(str(SEED))
+    named = invoke("extract", str(SEED))
+    assert plain.exit_code == named.exit_code == 0
+    assert plain.stdout == named.stdout
+    assert SEED_FIRST in plain.stdout and SEED_LAST in plain.stdout
+
+
+def test_options_before_or_after_the_page() -> None:
+    before = invoke("-b", "readability", str(SEED))
+    after = invoke(str(SEED), "-b", "readability")
+    assert before.exit_code == after.exit_code == 0
+    assert before.stdout == after.stdout
+
+
+def test_stdin() -> None:
+    result = invoke("-", input=SEED.read_bytes())
+    assert result.exit_code == 0
+    assert SEED_FIRST in result.stdout
+
+
+def test_gzip_page_whatever_its_name(tmp_path: Path) -> None:
+    page = tmp_path / "saved.html"
+    page.write_bytes(gzip.compress(SEED.read_bytes()))
+    result = invoke(str(page))
+    assert result.exit_code == 0
+    assert SEED_FIRST in result.stdout
+
+
+def test_url(http_server: Any) -> None:
+    http_server.add("/news/kim.html", SEED.read_bytes(), headers={"Content-Type": "text/html"})
+    result = invoke("-f", "jsonl", http_server.url("/news/kim.html"))
+    assert result.exit_code == 0, result.stderr
+    rec = json.loads(result.stdout)
+    assert SEED_FIRST in rec["text"]
+    assert rec["url"] == http_server.url("/news/kim.html")
+
+
+def test_url_errors_are_one_line_and_the_rest_goes_on(http_server: Any) -> None:
+    http_server.add("/ok.html", SEED.read_bytes(), headers={"Content-Type": "text/html"})
+    http_server.add("/gone", b"<html>gone</html>", status=404)
+    result = invoke(http_server.url("/gone"), http_server.url("/ok.html"))
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    line = assert_one_line_error(result, http_server.url("/gone"))
+    assert "404" in line
+    assert SEED_FIRST in result.stdout
+
+
+def test_unreachable_url() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/x.html"
+    result = invoke(url)
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    assert_one_line_error(result, url)
+
+
+def test_url_timeout(http_server: Any) -> None:
+    http_server.hang("/slow", seconds=5)
+    result = invoke("--timeout", "0.5", http_server.url("/slow"))
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    assert "timed out" in assert_one_line_error(result, http_server.url("/slow"))
+
+
+# --- formats ----------------------------------------------------------------------
+
+
+def test_txt_is_blocks_separated_by_blank_lines() -> None:
+    result = invoke("-f", "txt", str(SEED))
+    blocks = result.stdout.rstrip("\n").split("\n\n")
+    assert len(blocks) >= len(gold_paragraphs("seed-independent.txt"))
+    assert all(b.strip() == b and b for b in blocks)
+
+
+def test_markdown_keeps_headings_and_lists() -> None:
+    blog = next(SAMPLES.glob("blog-*.html"))
+    result = invoke("-f", "markdown", str(blog))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert any(x.startswith("## ") or x.startswith("### ") for x in lines), result.stdout
+    assert any(x.startswith("- ") for x in lines), result.stdout
+
+
+def test_json_is_one_object_for_one_page_and_a_list_for_several() -> None:
+    one = json.loads(invoke("-f", "json", str(SEED)).stdout)
+    assert isinstance(one, dict) and set(one) >= JSONL_KEYS
+    assert one["backend"] == "trafilatura" and one["error"] is None
+    assert one["title"] and "Kim" in one["title"]
+    several = json.loads(invoke("-f", "json", str(SEED), str(SEED)).stdout)
+    assert isinstance(several, list) and len(several) == 2
+
+
+def test_jsonl_one_line_per_source_with_the_documented_schema(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.html"
+    result = invoke("-f", "jsonl", str(SEED), str(missing), "-")
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3
+    recs = [json.loads(x) for x in lines]
+    for rec in recs:
+        assert set(rec) >= JSONL_KEYS
+    assert [r["source"] for r in recs] == [str(SEED), str(missing), "-"]
+    assert recs[0]["error"] is None and SEED_FIRST in recs[0]["text"]
+    assert recs[0]["version"] and recs[0]["words"] > 300
+    assert recs[1]["error"] and recs[1]["text"] == ""
+    assert recs[2]["error"] == "empty page"  # stdin was empty
+
+
+def test_output_file_is_written_and_kept_when_everything_fails(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    assert invoke(str(SEED), "-o", str(out)).exit_code == 0
+    first = out.read_text("utf-8")
+    assert SEED_FIRST in first
+    failed = invoke(str(tmp_path / "nope.html"), "-o", str(out))
+    assert failed.exit_code == ExitStatus.SOURCES_FAILED
+    assert out.read_text("utf-8") == first
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temp file left
+
+
+def test_title_option() -> None:
+    with_title = invoke("--title", str(SEED)).stdout
+    without = invoke(str(SEED)).stdout
+    assert with_title.startswith("North Korea’s Kim Jong-un orders increase")
+    assert not without.startswith("North Korea’s Kim Jong-un orders increase")
+
+
+# --- errors and exit statuses -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("doc.pdf.html", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" * 20),
+        ("pic.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8),
+        ("data.html", b'{"title": "not a page", "items": [1, 2, 3]}'),
+        ("empty.html", b""),
+        ("blank.html", b"  \n\t \n"),
+        ("noise.html", os.urandom(4096)),
+    ],
+)
+def test_non_html_input_is_refused_in_one_line(tmp_path: Path, name: str, content: bytes) -> None:
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    result = invoke(str(bad), str(SEED))
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    assert_one_line_error(result, str(bad))
+    assert SEED_FIRST in result.stdout  # the good page after it was still processed
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    missing = invoke(str(tmp_path / "nope.html"))
+    assert missing.exit_code == ExitStatus.SOURCES_FAILED
+    assert "no such file" in assert_one_line_error(missing, str(tmp_path / "nope.html")).lower()
+    folder = invoke(str(tmp_path))
+    assert folder.exit_code == ExitStatus.SOURCES_FAILED
+    assert "directory" in assert_one_line_error(folder, str(tmp_path))
+
+
+def test_undecodable_bytes_do_not_crash(tmp_path: Path) -> None:
+    page = tmp_path / "bad-utf8.html"
+    page.write_bytes(
+        b'<html><head><meta charset="utf-8"></head><body><p>Un caf\xc3\xa9 tr\xe8s '
+        b"bon, au bord de la mer, avec des amis \xff\xfe de toujours.</p></body></html>"
+    )
+    result = invoke("-b", "alltext", str(page))
+    assert result.exit_code == 0
+    assert "café" in result.stdout
+
+
+def test_never_zero_when_every_source_failed(tmp_path: Path) -> None:
+    result = invoke(str(tmp_path / "a.html"), str(tmp_path / "b.html"))
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    assert len(result.stderr.splitlines()) == 2
+
+
+def test_usage_errors_exit_2() -> None:
+    assert invoke("-b", "no-such-backend", str(SEED)).exit_code == ExitStatus.USAGE
+    assert invoke("-f", "yaml", str(SEED)).exit_code == ExitStatus.USAGE
+    assert invoke("extract").exit_code == ExitStatus.USAGE
+    unknown = invoke("-b", "no-such-backend", str(SEED))
+    assert "no backend named 'no-such-backend'" in unknown.stderr
+
+
+def test_no_article_is_reported_not_silent(tmp_path: Path) -> None:
+    page = tmp_path / "nav.html"
+    page.write_text(
+        "<html><head><title>Gallery</title></head><body><div class='photo'>"
+        "<img src='a.jpg' alt=''></div><script>var x = 1;</script></body></html>"
+    )
+    result = invoke("-f", "jsonl", str(page))
+    assert result.exit_code == ExitStatus.OK
+    rec = json.loads(result.stdout)
+    assert rec["text"] == "" and rec["error"] is None
+    assert rec["reason"] == "no article found"
+    assert "no article found" in result.stderr
+
+
+class _Flaky(Backend):
+    """Raises on pages that contain BOOM, stops the run on STOP (a Ctrl-C)."""
+
+    name = "flaky-test"
+
+    def run(self, page: Page, options: ExtractOptions) -> Extraction:
+        if "STOP" in page.html:
+            raise KeyboardInterrupt
+        if "BOOM" in page.html:
+            raise RuntimeError("exploded on this page")
+        return Extraction(self.name, blocks=[Block("fine")])
+
+
+@pytest.fixture
+def flaky() -> Iterator[str]:
+    registry.register(_Flaky)
+    yield _Flaky.name
+    registry.unregister(_Flaky.name)
+
+
+def test_a_backend_raising_on_one_page_does_not_stop_the_others(tmp_path: Path, flaky: str) -> None:
+    bad, good = tmp_path / "bad.html", tmp_path / "good.html"
+    bad.write_text("<html><body><p>BOOM</p></body></html>")
+    good.write_text("<html><body><p>calm</p></body></html>")
+    result = invoke("-b", flaky, str(bad), str(good))
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    line = assert_one_line_error(result, str(bad))
+    assert "flaky-test failed: RuntimeError: exploded on this page" in line
+    assert result.stdout.endswith("fine\n")
+    debug = invoke("--debug", "-b", flaky, str(bad))
+    assert "Traceback" in debug.stderr
+
+
+def test_ctrl_c_exits_130(tmp_path: Path, flaky: str) -> None:
+    page = tmp_path / "stop.html"
+    page.write_text("<html><body><p>STOP</p></body></html>")
+    result = invoke("-b", flaky, str(page))
+    assert result.exit_code == ExitStatus.INTERRUPTED
+    assert "interrupted" in result.stderr
+
+
+def test_exit_status_values_are_the_documented_ones() -> None:
+    assert [(s.name, int(s)) for s in ExitStatus] == [
+        ("OK", 0),
+        ("CHECK_FAILED", 1),
+        ("USAGE", 2),
+        ("SOURCES_FAILED", 3),
+        ("INTERRUPTED", 130),
+    ]
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for status in ExitStatus:
+        assert f"| {int(status)} |" in readme
+
+
+# --- every backend on every sample -------------------------------------------------
+
+BACKENDS = [
+    "trafilatura",
+    "readability",
+    "justext",
+    "resiliparse",
+    "boilerpy3",
+    "goose3",
+    "newspaper",
+    "alltext",
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_backend_on_every_sample(backend: str) -> None:
+    from unboil.extractors.scoring import evaluate
+
+    pages = sorted(SAMPLES.glob("*.html"))
+    assert len(pages) >= 6
+    result = invoke("-b", backend, "-f", "jsonl", *map(str, pages))
+    recs = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(recs) == len(pages)
+    for rec in recs:
+        assert rec["error"] is None, rec
+        assert rec["backend"] == backend and rec["version"]
+    golds = [Path(p).with_suffix(".txt").read_text("utf-8") for p in pages]
+    score = evaluate(zip([r["text"] for r in recs], golds, strict=True))
+    # every backend finds most of the articles; the all-text floor keeps everything
+    assert score.recall > 0.6, (backend, score)
+    if backend == "alltext":
+        assert score.recall > 0.97
+
+
+@pytest.mark.parametrize("backend", ["trafilatura", "readability"])
+def test_seed_article_paragraphs_are_kept(backend: str) -> None:
+    out = invoke("-b", backend, str(SEED)).stdout
+    normalized = " ".join(out.split())
+    for para in gold_paragraphs("seed-independent.txt"):
+        assert " ".join(para.split()) in normalized, (backend, para[:60])
+
+
+def test_seed_comment_prompt_is_dropped_by_at_least_one_backend() -> None:
+    kept = {b: "Join our commenting forum" in invoke("-b", b, str(SEED)).stdout for b in BACKENDS}
+    assert not all(kept.values()), kept
+
+
+# --- the real script ----------------------------------------------------------------
+
+
+def test_installed_script_on_a_file_and_on_stdin() -> None:
+    by_path = subprocess.run([str(UNBOIL), str(SEED)], capture_output=True, text=True)
+    assert by_path.returncode == 0, by_path.stderr
+    piped = subprocess.run(
+        [str(UNBOIL), "-"], input=SEED.read_bytes(), capture_output=True, check=False
+    )
+    assert piped.returncode == 0
+    assert piped.stdout.decode("utf-8") == by_path.stdout
+    assert SEED_FIRST in by_path.stdout
+
+
+def test_installed_script_error_has_no_traceback(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [str(UNBOIL), str(tmp_path / "missing.html")], capture_output=True, text=True
+    )
+    assert run.returncode == ExitStatus.SOURCES_FAILED
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+
+
+def test_version() -> None:
+    from unboil.extractors import __version__
+
+    run = subprocess.run([str(UNBOIL), "--version"], capture_output=True, text=True)
+    assert run.stdout.strip() == f"unboil, version {__version__}"
+    assert invoke("--version").stdout.strip() == f"unboil, version {__version__}"
+
+
+HEAVY = ["trafilatura", "lxml", "readability", "justext", "resiliparse", "httpx", "rich.table"]
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = (
+        "import sys\n"
+        "sys.argv = ['unboil', '--help']\n"
+        "from unboil.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "Usage: unboil" in run.stdout
+    assert run.stdout.strip().splitlines()[-1] == "[]"
