@@ -41,6 +41,26 @@ class ExtractOptions:
 
     #: Put the page title (headline) in front of the text.
     title: bool = False
+    #: Figure captions: True keeps them, False drops them, None leaves it to the
+    #: backend (consensus: as its strongest member does).
+    captions: bool | None = None
+
+
+@dataclass
+class BlockVote:
+    """How the consensus decided one block of the page."""
+
+    text: str
+    kind: str
+    #: title, lead, body, caption or boilerplate (the block's role on the page)
+    role: str
+    #: the member backends that kept (most of) this block
+    members: list[str]
+    #: the model's probability that the block is article text
+    probability: float
+    kept: bool
+    #: kept or dropped without much confidence (probability near the threshold)
+    doubtful: bool = False
 
 
 @dataclass
@@ -59,6 +79,10 @@ class Extraction:
     reason: str | None = None
     #: The traceback of ``error`` (shown with --debug, not serialised).
     detail: str | None = field(default=None, repr=False)
+    #: Consensus only: every block of the page with its vote, in page order.
+    votes: list[BlockVote] | None = field(default=None, repr=False)
+    #: Consensus only: what each member backend returned for this page.
+    members: dict[str, Extraction] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
