@@ -116,10 +116,14 @@ def cli() -> None:
 
 def _register_commands() -> None:
     from .backends import backends
+    from .bench import bench
+    from .compare import compare
     from .extract import extract
 
     cli.add_command(extract)
     cli.add_command(backends)
+    cli.add_command(bench)
+    cli.add_command(compare)
 
 
 _register_commands()

@@ -56,3 +56,23 @@ def backend_option(default: str) -> Callable[[Callable[..., Any]], Callable[...,
         metavar="NAME",
         help="Extractor backend (see: unboil backends).",
     )
+
+
+backends_option = click.option(
+    "-b",
+    "--backends",
+    default=None,
+    metavar="A,B,...",
+    help="Backends to run, comma-separated  [default: every available one]",
+)
+
+
+def split_backends(value: str | None, *, with_consensus: bool = True) -> list[str]:
+    """'a,b' -> ['a', 'b']; None -> every available backend (each name checked by
+    the registry when it runs)."""
+    if value:
+        return [n.strip() for n in value.split(",") if n.strip()]
+    from ..extractors import registry
+
+    names = [n for n in registry.names() if registry.describe(n).available]
+    return names if with_consensus else [n for n in names if n != "consensus"]

@@ -4,7 +4,8 @@ imported only when something is rendered."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -35,17 +36,49 @@ def is_terminal(stderr: bool = False) -> bool:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
-    """A rich table on a terminal; tab-separated lines with a header otherwise."""
+    """A rich table on a terminal; tab-separated lines with a header otherwise (the
+    title, if any, as a '# ' line first)."""
     if not is_terminal():
+        if title:
+            click.echo(f"# {title}")
         click.echo("\t".join(headers))
         for row in rows:
             click.echo("\t".join(str(c) for c in row))
         return
+    from rich import box
     from rich.table import Table
 
-    t = Table(title=title, header_style="bold")
-    for h in headers:
-        t.add_column(h)
+    t = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, title_justify="left")
+    for i, h in enumerate(headers):
+        t.add_column(h, no_wrap=i == 0, overflow="fold")
     for row in rows:
         t.add_row(*[str(c) for c in row])
     console().print(t)
+
+
+@contextmanager
+def progress_bar(label: str, total: int, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr when it is a terminal; yields ``advance(n)``."""
+    if quiet or not is_terminal(stderr=True):
+        yield lambda n: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)

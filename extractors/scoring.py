@@ -106,9 +106,62 @@ def evaluate(pairs: Iterable[tuple[str, str]]) -> Score:
 def agreement(a: str, b: str) -> float:
     """Symmetric agreement of two extractions: the shingle F1 of one against the other
     (1.0 when both are empty)."""
-    sa, sb = shingles(a), shingles(b)
+    return shingle_agreement(shingles(a), shingles(b))
+
+
+def shingle_agreement(sa: Counter[tuple[str, ...]], sb: Counter[tuple[str, ...]]) -> float:
+    """``agreement`` on shingle multisets already computed."""
     if not sa and not sb:
         return 1.0
     common = sum((sa & sb).values())
     total = sum(sa.values()) + sum(sb.values())
     return 2 * common / total if total else 0.0
+
+
+def _normalize(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class SegmentScore:
+    """The with/without metric: segments that must appear (found: tp, missing: fn)
+    and segments that must not (present: fp, absent: tn)."""
+
+    tp: int
+    fn: int
+    fp: int
+    tn: int
+
+    def __add__(self, other: SegmentScore) -> SegmentScore:
+        return SegmentScore(
+            self.tp + other.tp, self.fn + other.fn, self.fp + other.fp, self.tn + other.tn
+        )
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        total = self.tp + self.fn + self.fp + self.tn
+        return (self.tp + self.tn) / total if total else 1.0
+
+
+def score_segments(predicted: str, with_: Iterable[str], without: Iterable[str]) -> SegmentScore:
+    """Score one page: each segment is looked for in the prediction, whitespace and
+    case normalised."""
+    text = _normalize(predicted)
+    found = [_normalize(s) in text for s in with_]
+    leaked = [_normalize(s) in text for s in without]
+    return SegmentScore(
+        tp=sum(found), fn=len(found) - sum(found), fp=sum(leaked), tn=len(leaked) - sum(leaked)
+    )

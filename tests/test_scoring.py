@@ -61,3 +61,20 @@ def test_agreement_is_symmetric_and_bounded() -> None:
     assert agreement(a, a) == 1.0
     assert agreement("", "") == 1.0
     assert agreement(a, "") == 0.0
+
+
+def test_segment_metric_counts_found_and_leaked_segments() -> None:
+    from unboil.extractors.scoring import score_segments
+
+    text = "The  Quick brown fox\njumps over the lazy dog. Subscribe now!"
+    s = score_segments(
+        text,
+        ["quick brown fox jumps", "lazy dog", "a missing line"],
+        ["Subscribe now", "Cookie policy"],
+    )
+    assert (s.tp, s.fn, s.fp, s.tn) == (2, 1, 1, 1)
+    assert s.precision == pytest.approx(2 / 3)
+    assert s.recall == pytest.approx(2 / 3)
+    assert s.accuracy == pytest.approx(3 / 5)
+    total = s + score_segments("", ["x"], [])
+    assert (total.tp, total.fn) == (2, 2)

@@ -1,0 +1,204 @@
+"""Scoring backends on gold sets (``unboil bench``, ``unboil check``).
+
+Each page is loaded and parsed once and every backend runs on it; pages are spread
+over worker processes with ``jobs > 1``. Timing is the backend's own time on an
+already parsed page (the parse is timed separately).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .base import Backend, ExtractOptions
+from .goldsets import GoldPage, GoldSet
+from .scoring import PageScore, SegmentScore, aggregate, score_page, score_segments, tokens
+
+
+@dataclass
+class PageResult:
+    name: str
+    backend: str
+    precision: float
+    recall: float
+    f1: float
+    ms: float
+    words: int
+    error: str | None = None
+
+
+@dataclass
+class BackendResult:
+    backend: str
+    version: str | None
+    precision: float
+    recall: float
+    f1: float
+    accuracy: float
+    pages: int
+    failed: int
+    median_ms: float
+    page_results: list[PageResult] = field(default_factory=list)
+
+
+@dataclass
+class GoldSetResult:
+    name: str
+    path: str
+    kind: str
+    convention: dict[str, bool | None]
+    pages: int
+    parse_ms: float
+    results: list[BackendResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_backends: dict[str, Backend] = {}
+
+
+def _backend(name: str) -> Backend:
+    """One instance per process, so one-time set-up happens once per worker."""
+    if name not in _backends:
+        from .registry import get
+
+        _backends[name] = get(name)
+    return _backends[name]
+
+
+def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -> dict[str, Any]:
+    """Load one gold page and run every backend on it. Returns plain data (it
+    crosses process boundaries)."""
+    from .errors import SourceError
+    from .loading import load_bytes
+
+    out: dict[str, Any] = {"name": gold.name, "parse_ms": 0.0, "runs": {}}
+    try:
+        page = load_bytes(gold.read_bytes(), str(gold.path), url=gold.url)
+    except (SourceError, OSError) as exc:
+        cause = exc.cause if isinstance(exc, SourceError) else str(exc)
+        out["error"] = cause
+        return out
+    start = time.perf_counter()
+    page.tree  # noqa: B018 - parse once, before the backends are timed
+    out["parse_ms"] = (time.perf_counter() - start) * 1000
+    for name in backends:
+        result = _backend(name).extract(page, options)
+        out["runs"][name] = {
+            "text": result.text,
+            "ms": result.seconds * 1000,
+            "error": result.error,
+            "version": result.version,
+        }
+    return out
+
+
+def _run_all(
+    goldset: GoldSet,
+    backends: Sequence[str],
+    jobs: int,
+    options: ExtractOptions,
+    progress: Callable[[int], None] | None,
+) -> Iterable[dict[str, Any]]:
+    if jobs <= 1:
+        for gold in goldset.pages:
+            yield run_page(gold, backends, options)
+            if progress:
+                progress(1)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(run_page, gold, backends, options) for gold in goldset.pages]
+        for future in futures:
+            yield future.result()
+            if progress:
+                progress(1)
+
+
+def bench(
+    goldset: GoldSet,
+    backends: Sequence[str],
+    *,
+    jobs: int = 1,
+    options: ExtractOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> GoldSetResult:
+    """Score each backend on a gold set with its metric: the Scrapinghub shingle
+    metric for text gold, the with/without segment metric for segment gold.
+    ``options`` default to the gold set's own convention."""
+    options = options or goldset.options
+    for name in backends:
+        _backend(name)  # fail early on an unknown or unavailable backend
+    by_name = {g.name: g for g in goldset.pages}
+    per_backend: dict[str, list[tuple[PageScore, bool]]] = {b: [] for b in backends}
+    segs: dict[str, SegmentScore] = {b: SegmentScore(0, 0, 0, 0) for b in backends}
+    page_results: dict[str, list[PageResult]] = {b: [] for b in backends}
+    versions: dict[str, str | None] = {b: None for b in backends}
+    parse_ms: list[float] = []
+    for out in _run_all(goldset, backends, jobs, options, progress):
+        gold = by_name[out["name"]]
+        parse_ms.append(out["parse_ms"])
+        for name in backends:
+            run = out["runs"].get(name)
+            text = run["text"] if run else ""
+            error = out.get("error") or (run["error"] if run else None)
+            if run:
+                versions[name] = run["version"]
+            if goldset.kind == "segments":
+                s = score_segments(text, gold.with_, gold.without)
+                segs[name] = segs[name] + s
+                p, r, f = s.precision, s.recall, s.f1
+            else:
+                ps = score_page(text, gold.text or "")
+                per_backend[name].append((ps, tokens(text) == tokens(gold.text or "")))
+                p, r, f = ps.precision, ps.recall, ps.f1
+            page_results[name].append(
+                PageResult(
+                    gold.name,
+                    name,
+                    round(p, 4),
+                    round(r, 4),
+                    round(f, 4),
+                    round(run["ms"], 2) if run else 0.0,
+                    len(text.split()),
+                    error,
+                )
+            )
+    results = []
+    for name in backends:
+        prs = page_results[name]
+        ms = [p.ms for p in prs if p.error is None] or [0.0]
+        if goldset.kind == "segments":
+            s = segs[name]
+            p, r, f, acc = s.precision, s.recall, s.f1, s.accuracy
+        else:
+            score = aggregate(per_backend[name])
+            p, r, f, acc = score.precision, score.recall, score.f1, score.accuracy
+        results.append(
+            BackendResult(
+                name,
+                versions[name],
+                round(p, 4),
+                round(r, 4),
+                round(f, 4),
+                round(acc, 4),
+                len(prs),
+                sum(1 for x in prs if x.error),
+                round(statistics.median(ms), 2),
+                prs,
+            )
+        )
+    return GoldSetResult(
+        goldset.name,
+        str(goldset.path),
+        goldset.kind,
+        {"title": options.title, "captions": options.captions},
+        len(goldset.pages),
+        round(statistics.median(parse_ms), 2) if parse_ms else 0.0,
+        results,
+    )

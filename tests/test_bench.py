@@ -1,0 +1,153 @@
+"""Gold sets, `unboil bench` and `unboil compare`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from unboil.cli.exitcodes import ExitStatus
+from unboil.cli.main import cli
+from unboil.extractors.goldsets import GoldSetError, load_goldset
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SEED = SAMPLES / "seed-independent.html"
+BENCH = ROOT.parent / "shared" / "bench"
+SCRAPINGHUB = BENCH / "scrapinghub"
+MOZILLA = BENCH / "mozilla"
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def small_scrapinghub(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six Scrapinghub pages in the Scrapinghub layout."""
+    root = tmp_path_factory.mktemp("sh")
+    (root / "html").mkdir()
+    truth = json.loads((SCRAPINGHUB / "ground-truth.json").read_text("utf-8"))
+    keep = sorted(truth)[:6]
+    for key in keep:
+        (root / "html" / f"{key}.html.gz").symlink_to(SCRAPINGHUB / "html" / f"{key}.html.gz")
+    (root / "ground-truth.json").write_text(json.dumps({k: truth[k] for k in keep}))
+    return root
+
+
+def test_goldset_layouts_are_recognised() -> None:
+    sh = load_goldset(SCRAPINGHUB)
+    assert sh.kind == "scrapinghub" and len(sh.pages) == 181
+    assert sh.convention == {"title": False, "captions": False}
+    assert sh.pages[0].read_bytes().lstrip()[:1] == b"<"
+    moz = load_goldset(MOZILLA)
+    assert moz.kind == "mozilla" and len(moz.pages) == 130
+    assert moz.convention["captions"] is True
+    assert all(p.text for p in moz.pages if not p.name[:3].isdigit())
+    samples = load_goldset(SAMPLES)
+    assert samples.kind == "pairs" and len(samples.pages) >= 6
+    assert samples.convention == {"title": False, "captions": False}  # unboil-gold.toml
+    seed = next(p for p in samples.pages if p.name == "seed-independent")
+    assert seed.text and seed.text.startswith("North Korean leader")
+
+
+def test_goldset_errors(tmp_path: Path) -> None:
+    with pytest.raises(GoldSetError, match="no such file"):
+        load_goldset(tmp_path / "nope")
+    with pytest.raises(GoldSetError, match=r"no NAME\.html"):
+        load_goldset(tmp_path)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(GoldSetError, match=r"bad\.json"):
+        load_goldset(bad)
+
+
+def _rows(stdout: str) -> dict[str, list[str]]:
+    lines = [x for x in stdout.splitlines() if x and not x.startswith("#")]
+    assert lines[0].split("\t") == ["backend", "version", "P", "R", "F1", "failed", "ms/page"]
+    return {x.split("\t")[0]: x.split("\t") for x in lines[1:]}
+
+
+def test_bench_table_on_samples() -> None:
+    result = invoke("bench", str(SAMPLES), "-b", "trafilatura,alltext", "-j", "1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# samples: ")
+    rows = _rows(result.stdout)
+    assert set(rows) == {"trafilatura", "alltext"}
+    # the all-text floor keeps everything: high recall, low precision
+    assert float(rows["alltext"][3]) > 0.95 > float(rows["alltext"][2])
+    assert float(rows["trafilatura"][4]) > float(rows["alltext"][4])
+    assert rows["trafilatura"][5] == "0"
+
+
+def test_bench_json_on_scrapinghub_pages_and_workers(small_scrapinghub: Path) -> None:
+    one = invoke(
+        "bench", str(small_scrapinghub), "-b", "trafilatura,readability", "--json", "-j", "1"
+    )
+    two = invoke(
+        "bench", str(small_scrapinghub), "-b", "trafilatura,readability", "--json", "-j", "2"
+    )
+    assert one.exit_code == two.exit_code == 0
+    data = json.loads(one.stdout)["goldsets"][0]
+    assert data["kind"] == "scrapinghub" and data["pages"] == 6
+    assert data["convention"] == {"title": False, "captions": False}
+    results = {r["backend"]: r for r in data["results"]}
+    assert results["trafilatura"]["f1"] > 0.85 and results["readability"]["f1"] > 0.8
+    assert len(results["trafilatura"]["page_results"]) == 6
+    assert results["trafilatura"]["version"]
+    other = {r["backend"]: r["f1"] for r in json.loads(two.stdout)["goldsets"][0]["results"]}
+    assert other == {k: v["f1"] for k, v in results.items()}  # same scores with 2 workers
+
+
+def test_bench_with_without_segments(tmp_path: Path) -> None:
+    gold = tmp_path / "segments.json"
+    gold.write_text(
+        json.dumps(
+            [
+                {
+                    "file": str(SEED),
+                    "with": [
+                        "The reclusive leader called for “rapidly expanding production”",
+                        "Mr Kim was seen firing at least two different scoped rifles",
+                    ],
+                    "without": ["We value your privacy", "Most popular"],
+                }
+            ]
+        )
+    )
+    result = invoke("bench", str(gold), "-b", "trafilatura,alltext", "--json")
+    assert result.exit_code == 0, result.stderr
+    res = {r["backend"]: r for r in json.loads(result.stdout)["goldsets"][0]["results"]}
+    assert res["trafilatura"]["recall"] == 1.0 and res["trafilatura"]["precision"] == 1.0
+    assert res["alltext"]["recall"] == 1.0 and res["alltext"]["precision"] < 1.0
+
+
+def test_bench_unknown_backend_is_a_usage_error() -> None:
+    result = invoke("bench", str(SAMPLES), "-b", "nope")
+    assert result.exit_code == ExitStatus.USAGE
+    assert "no backend named 'nope'" in result.stderr
+
+
+def test_compare_table_and_json() -> None:
+    result = invoke("compare", str(SEED), "-b", "trafilatura,readability,alltext")
+    assert result.exit_code == 0, result.stderr
+    lines = [x for x in result.stdout.splitlines() if x and not x.startswith("#")]
+    assert lines[0].split("\t")[:4] == ["backend", "blocks", "words", "seconds"]
+    rows = {x.split("\t")[0]: x.split("\t") for x in lines[1:4]}
+    assert rows["trafilatura"][4] == "1.00"  # agreement with itself
+    data = json.loads(
+        invoke("compare", str(SEED), "-b", "trafilatura,readability,alltext", "--json").stdout
+    )
+    backends = {b["backend"]: b for b in data["backends"]}
+    assert set(backends) == {"trafilatura", "readability", "alltext"}
+    tr, rd = backends["trafilatura"]["agreement"], backends["readability"]["agreement"]
+    assert tr["readability"] == rd["trafilatura"] > tr["alltext"]
+    assert backends["alltext"]["words"] > backends["trafilatura"]["words"]
+
+
+def test_compare_bad_page(tmp_path: Path) -> None:
+    result = invoke("compare", str(tmp_path / "nope.html"), "-b", "trafilatura")
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    assert result.stderr.startswith(f"unboil: {tmp_path / 'nope.html'}: no such file")
