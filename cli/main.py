@@ -118,12 +118,14 @@ def _register_commands() -> None:
     from .backends import backends
     from .bench import bench
     from .compare import compare
+    from .diff import diff
     from .extract import extract
 
     cli.add_command(extract)
     cli.add_command(backends)
     cli.add_command(bench)
     cli.add_command(compare)
+    cli.add_command(diff)
 
 
 _register_commands()
