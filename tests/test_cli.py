@@ -314,6 +314,7 @@ BACKENDS = [
     "goose3",
     "newspaper",
     "alltext",
+    "consensus",
 ]
 
 

@@ -27,6 +27,7 @@ BUILTINS = {
     "goose3",
     "newspaper",
     "alltext",
+    "consensus",
 }
 UNBOIL = Path(sys.executable).with_name("unboil")
 

@@ -1,0 +1,399 @@
+"""Consensus: the member extractors' outputs as votes on the page's DOM blocks, combined
+by a small learned model (gradient-boosted trees over votes + block features).
+
+The recall-preserving strategy: start from the strongest member's own text (its blocks,
+not a re-assembly of DOM blocks: that alone would cost about .009 F1) and
+
+- drop one of its blocks only when the model is confident it is boilerplate
+  (probability < ``DROP_BELOW``);
+- add a DOM block no member-of-record kept only when the model is confident it is
+  article text (probability >= ``ADD_ABOVE``), in page order;
+- leave titles, leads and captions to the user's options, never to the model (the
+  model is not trained on them: their inclusion is a convention of each gold set).
+
+The strongest member is the first of ``MEMBERS`` that returned more than almost
+nothing. The model is a JSON file (``models/consensus.json``) of tree arrays, evaluated
+with numpy, loaded once per process; ``benchmarks/train_consensus.py`` trains it.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .base import Block, BlockVote, Extraction, ExtractOptions
+from .blocks import (
+    SHINGLE,
+    DomBlock,
+    Votes,
+    assign_roles,
+    member_votes,
+    segment,
+    shingle_set,
+    vote_features,
+)
+from .scoring import tokens
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .page import Page
+
+#: Member backends, strongest first (trafilatura .960, readability .955, resiliparse
+#: .898, jusText .848 alone on the Scrapinghub set).
+MEMBERS = ("trafilatura", "readability", "resiliparse", "justext")
+#: A block of the strongest member is dropped only below this probability.
+DROP_BELOW = 0.25
+#: A block the strongest member did not keep is added only from this probability up.
+ADD_ABOVE = 0.75
+#: Decisions with a probability in this band are flagged ``doubtful``.
+DOUBT_BAND = (0.25, 0.75)
+#: A member "returned almost nothing" below this many words, or below this share of
+#: the median output of the members that returned something.
+MIN_WORDS = 10
+#: Text inside a small element named like a comment prompt, a cookie banner or a
+#: donation appeal (``blocks.VETO_TOKENS``, whole class/id tokens) is not kept, whatever
+#: the votes (the members keep such boxes when they sit inside the article container),
+#: unless that would remove at least this share of the strongest member's text.
+VETO_MAX_SHARE = 0.5
+MIN_SHARE = 0.1
+
+MODEL_PATH = Path(__file__).with_name("models") / "consensus.json"
+
+
+# -- the model -------------------------------------------------------------------------
+
+
+class TreeModel:
+    """Binary gradient-boosted trees as flat arrays; ``predict_proba`` with numpy."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        import numpy as np
+
+        self.version = data.get("version")
+        self.features: list[str] = list(data["features"])
+        self.members: list[str] = list(data.get("members", MEMBERS))
+        self.baseline = float(data["baseline"])
+        self.meta: dict[str, Any] = dict(data.get("meta", {}))
+        trees = data["trees"]
+        offsets, feature, threshold, left, right, value, missing, leaf = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
+        base = 0
+        for tree in trees:
+            offsets.append(base)
+            n = len(tree["feature"])
+            feature += tree["feature"]
+            threshold += tree["threshold"]
+            left += [x + base for x in tree["left"]]
+            right += [x + base for x in tree["right"]]
+            value += tree["value"]
+            missing += tree["missing_left"]
+            leaf += tree["leaf"]
+            base += n
+        self.roots = np.array(offsets, dtype=np.int64)
+        self.feature = np.array(feature, dtype=np.int64)
+        self.threshold = np.array(threshold, dtype=np.float64)
+        self.left = np.array(left, dtype=np.int64)
+        self.right = np.array(right, dtype=np.int64)
+        self.value = np.array(value, dtype=np.float64)
+        self.missing_left = np.array(missing, dtype=bool)
+        self.leaf = np.array(leaf, dtype=bool)
+        self.depth = int(data.get("max_depth") or 64)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TreeModel:
+        with open(path, encoding="utf-8") as f:
+            return cls(json.load(f))
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        n = X.shape[0]
+        if n == 0 or len(self.roots) == 0:
+            return np.full(n, self.baseline)
+        rows = np.arange(n)[:, None]
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        for _ in range(self.depth):
+            done = self.leaf[node]
+            if done.all():
+                break
+            x = X[rows, self.feature[node]]
+            go_left = np.where(np.isnan(x), self.missing_left[node], x <= self.threshold[node])
+            nxt = np.where(go_left, self.left[node], self.right[node])
+            node = np.where(done, node, nxt)
+        total: np.ndarray = self.value[node].sum(axis=1) + self.baseline
+        return total
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-self.raw(X)))
+        return out
+
+
+_model: TreeModel | None = None
+_lock = threading.Lock()
+
+
+def model() -> TreeModel:
+    """The shipped model, loaded once per process."""
+    global _model
+    with _lock:
+        if _model is None:
+            _model = TreeModel.load(MODEL_PATH)
+        return _model
+
+
+# -- preparing a page ------------------------------------------------------------------
+
+
+def _words(ex: Extraction | None) -> int:
+    if ex is None or not ex.ok:
+        return 0
+    return sum(len(tokens(b.text)) for b in ex.blocks)
+
+
+def strongest(members: Mapping[str, Extraction], order: Sequence[str] = MEMBERS) -> str:
+    """The first member, in order of strength, that returned more than almost nothing
+    (else the first member)."""
+    sizes = {m: _words(members.get(m)) for m in order}
+    nonzero = [w for w in sizes.values() if w > 0]
+    median = statistics.median(nonzero) if nonzero else 0
+    for m in order:
+        if sizes[m] >= MIN_WORDS and sizes[m] >= MIN_SHARE * median:
+            return m
+    best = max(order, key=lambda m: sizes[m])
+    return best if sizes[best] > 0 else order[0]
+
+
+@dataclass
+class Prepared:
+    """A page's blocks, votes and features, ready for the model."""
+
+    blocks: list[DomBlock]
+    votes: Votes
+    X: np.ndarray
+    strongest: str
+    members: dict[str, Extraction]
+
+
+def prepare(
+    page: Page, members: Mapping[str, Extraction], order: Sequence[str] = MEMBERS
+) -> Prepared:
+    root = page.tree
+    blocks = segment(root)
+    assign_roles(blocks, root)
+    strong = strongest(members, order)
+    # the strongest member first: the model reads members by rank, so that a fallback
+    # member of record is read as trafilatura usually is
+    ranked = [strong] + [m for m in order if m != strong]
+    votes = member_votes(blocks, members, ranked)
+    X = vote_features(blocks, votes, strong)
+    return Prepared(blocks, votes, X, strong, dict(members))
+
+
+# -- combining -------------------------------------------------------------------------
+
+
+def _assign(blocks: Sequence[DomBlock], member_blocks: Sequence[Block]) -> list[int]:
+    """For each DOM block, the index of the member block holding most of it (-1: none)."""
+    owner: dict[tuple[str, ...], int] = {}
+    lines: dict[tuple[str, ...], int] = {}
+    for j, b in enumerate(member_blocks):
+        toks = tokens(b.text)
+        lines.setdefault(tuple(toks), j)
+        for shingle in shingle_set(toks):
+            owner.setdefault(shingle, j)
+    out = []
+    for d in blocks:
+        if d.words < SHINGLE:
+            out.append(lines.get(tuple(d.toks), -1))
+            continue
+        counts: dict[int, int] = {}
+        sh = shingle_set(d.toks)
+        for s in sh:
+            at = owner.get(s)
+            if at is not None:
+                counts[at] = counts.get(at, 0) + 1
+        if counts and sum(counts.values()) >= 0.5 * len(sh):
+            out.append(max(counts, key=lambda k: counts[k]))
+        else:
+            out.append(-1)
+    return out
+
+
+def _doubtful(p: float) -> bool:
+    return DOUBT_BAND[0] <= p < DOUBT_BAND[1]
+
+
+def combine(
+    prep: Prepared, probs: Sequence[float], options: ExtractOptions | None = None
+) -> tuple[list[Block], list[BlockVote]]:
+    """The kept text (the strongest member's own blocks where it has the span) and a
+    vote for every DOM block."""
+    options = options or ExtractOptions()
+    blocks = prep.blocks
+    strong = prep.members.get(prep.strongest)
+    own = list(strong.blocks) if strong is not None and strong.ok else []
+    owner = _assign(blocks, own)
+    held: list[list[int]] = [[] for _ in own]
+    for i, j in enumerate(owner):
+        if j >= 0:
+            held[j].append(i)
+
+    own_words = sum(len(tokens(b.text)) for b in own) or 1
+    vetoed_words = sum(blocks[i].words for i, j in enumerate(owner) if j >= 0 and blocks[i].veto)
+    veto = vetoed_words < VETO_MAX_SHARE * own_words
+    kept_dom = [False] * len(blocks)
+    out: list[tuple[Block, int]] = []  # (block, DOM position)
+    last = -1
+    for j, block in enumerate(own):
+        ds = held[j]
+        pos = min(ds) if ds else last
+        last = max(last, pos)
+        if not ds:
+            out.append((block, pos))  # no evidence against it
+            continue
+        weight = {i: max(1, blocks[i].words - SHINGLE + 1) for i in ds}
+        role_words: dict[str, int] = {}
+        for i in ds:
+            role_words[blocks[i].role] = role_words.get(blocks[i].role, 0) + weight[i]
+        role = max(role_words, key=lambda r: role_words[r])
+        if role == "title":
+            keep = False  # the headline is the --title option's
+        elif role == "caption":
+            keep = options.captions is not False
+        elif role == "lead":
+            keep = True
+        else:
+            body = [i for i in ds if blocks[i].role == "body"] or ds
+            total = sum(weight[i] for i in body)
+            p = sum(probs[i] * weight[i] for i in body) / total
+            vetoed = sum(weight[i] for i in body if blocks[i].veto) if veto else 0
+            keep = p >= DROP_BELOW and vetoed * 2 < total
+        if keep:
+            out.append((block, pos))
+            for i in ds:
+                kept_dom[i] = True
+
+    sel_strong = prep.votes.selected[prep.strongest] if own else [False] * len(blocks)
+    span = [i for i, k in enumerate(kept_dom) if k]
+    lo, hi = (span[0], span[-1]) if span else (0, len(blocks) - 1)
+    # the article starts at its headline: a lead image's caption comes before the body
+    titles = [i for i, d in enumerate(blocks) if d.role == "title"]
+    if titles:
+        lo = min(lo, titles[0])
+    extras: list[tuple[Block, int]] = []
+    for i, d in enumerate(blocks):
+        if owner[i] >= 0 or sel_strong[i]:
+            continue
+        add = False
+        if d.veto:
+            add = False
+        elif d.role == "body":
+            add = probs[i] >= ADD_ABOVE
+        elif d.role == "caption":
+            add = options.captions is True and lo <= i <= hi
+        elif d.role == "lead":
+            add = any(prep.votes.selected[m][i] for m in prep.votes.members) and i <= hi
+        if add:
+            kept_dom[i] = True
+            extras.append((Block(d.text, d.kind), i))
+
+    merged: list[Block] = []
+    k = 0
+    for block, pos in out:
+        while k < len(extras) and extras[k][1] < pos:
+            merged.append(extras[k][0])
+            k += 1
+        merged.append(block)
+    merged += [b for b, _ in extras[k:]]
+
+    votes = []
+    sel = prep.votes.selected
+    for i, d in enumerate(blocks):
+        p = float(probs[i])
+        role = d.role
+        if role == "body" and not kept_dom[i] and p < 0.5:
+            role = "boilerplate"
+        votes.append(
+            BlockVote(
+                text=d.text,
+                kind=d.kind,
+                role=role,
+                members=[m for m in MEMBERS if m in sel and sel[m][i]],
+                probability=round(p, 4),
+                kept=kept_dom[i],
+                doubtful=d.role == "body" and _doubtful(p),
+            )
+        )
+    return merged, votes
+
+
+def title_of(prep: Prepared, page: Page) -> str | None:
+    """The strongest member's title, else any member's, else the page's headline."""
+    from .htmltree import page_title
+
+    order = [prep.strongest] + [m for m in prep.votes.members if m != prep.strongest]
+    for m in order:
+        ex = prep.members.get(m)
+        if ex is not None and ex.ok and ex.title:
+            return ex.title
+    for d in prep.blocks:
+        if d.role == "title":
+            return d.text
+    return page_title(page.tree)
+
+
+def run_members(page: Page, order: Sequence[str] = MEMBERS) -> dict[str, Extraction]:
+    """Every member on the page (one shared parse); a member that cannot run is left
+    out (a missing vote), one that fails is kept with its error."""
+    from . import registry
+    from .errors import BackendNotFound, BackendUnavailable
+
+    members: dict[str, Extraction] = {}
+    plain = ExtractOptions()
+    for name in order:
+        try:
+            backend = registry.get(name)
+        except (BackendNotFound, BackendUnavailable):
+            continue
+        members[name] = backend.extract(page, plain)
+    return members
+
+
+def consensus(
+    page: Page,
+    options: ExtractOptions | None = None,
+    members: Mapping[str, Extraction] | None = None,
+    tree_model: TreeModel | None = None,
+) -> Extraction:
+    """The consensus extraction of a page (members run here unless given)."""
+    options = options or ExtractOptions()
+    m = tree_model or model()
+    if members is None:
+        members = run_members(page, m.members)
+    prep = prepare(page, members, m.members)
+    probs: list[float] = [float(p) for p in m.predict_proba(prep.X)] if prep.blocks else []
+    kept, votes = combine(prep, probs, options)
+    return Extraction(
+        backend="consensus",
+        blocks=kept,
+        title=title_of(prep, page),
+        metadata={"strongest": prep.strongest, "members": list(prep.members)},
+        votes=votes,
+        members=dict(prep.members),
+    )

@@ -1,0 +1,266 @@
+"""The consensus backend: DOM blocks, labels from gold, the combination, the shipped model."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from unboil.extractors import consensus as cons
+from unboil.extractors import registry
+from unboil.extractors.base import Block, Extraction, ExtractOptions
+from unboil.extractors.blocks import assign_roles, label_blocks, segment
+from unboil.extractors.loading import load_file
+from unboil.extractors.page import Page
+from unboil.extractors.scoring import evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+BENCH = Path("/work/shared/bench/scrapinghub")
+
+PARAS = [
+    "The river rose by two metres overnight, and the council closed the old footbridge "
+    "before dawn while engineers checked the piers for damage.",
+    "Residents on the east bank said the water reached their gardens for the first time "
+    "since the floods of 1998, when the bridge was last rebuilt.",
+    "Engineers expect to reopen the crossing next week if the inspection finds no cracks "
+    "in the stonework, the council said in a statement on Monday.",
+    "A temporary ferry will run every half hour from the boathouse until then, and the "
+    "bus company has added extra services on the long route around the valley.",
+]
+HEADLINE = "Footbridge closed as river rises"
+SUBHEAD = "What happens next for the crossing"
+COMMENT = "Great article, thanks for writing it! I walk across that bridge every day."
+
+
+def _page() -> Page:
+    body = "\n".join(f"<p>{p}</p>" for p in PARAS[:2])
+    rest = "\n".join(f"<p>{p}</p>" for p in PARAS[2:])
+    html = f"""<html><head><title>{HEADLINE} | Valley News</title>
+<meta property="og:title" content="{HEADLINE}"></head><body>
+<nav class="menu"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
+<article><h1>{HEADLINE}</h1>
+<figure><img src="x.jpg"><figcaption>The footbridge on Monday morning.</figcaption></figure>
+<div class="story-body">{body}<h2>{SUBHEAD}</h2>{rest}</div></article>
+<section class="user-comments"><h3>Comments</h3><div class="comment"><p>{COMMENT}</p></div>
+</section>
+<footer class="site-footer"><p>Copyright 2024 Valley News. All rights reserved.</p></footer>
+</body></html>"""
+    return Page.from_html(html)
+
+
+def _ex(name: str, texts: list[str], title: str | None = None) -> Extraction:
+    return Extraction(backend=name, blocks=[Block(t) for t in texts], title=title)
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- blocks ----------------------------------------------------------------------------
+
+
+def test_segment_blocks_in_page_order_with_context() -> None:
+    page = _page()
+    blocks = segment(page.tree)
+    texts = [b.text for b in blocks]
+    assert texts[:2] == ["Home", "News"]
+    assert texts.index(HEADLINE) < texts.index(PARAS[0]) < texts.index(SUBHEAD)
+    assert texts.index(SUBHEAD) < texts.index(PARAS[2]) < texts.index(COMMENT)
+    by_text = {b.text: b for b in blocks}
+    assert by_text["Home"].has("nav") and by_text["Home"].link_chars == 4
+    assert by_text[PARAS[0]].has("article") and by_text[PARAS[0]].link_chars == 0
+    assert by_text[COMMENT].has("comment") and by_text[COMMENT].veto
+    assert not by_text[PARAS[0]].veto
+    assert by_text[SUBHEAD].kind == "h2"
+    assert [b.index for b in blocks] == list(range(len(blocks)))
+
+
+def test_segment_deep_nesting_is_not_recursive() -> None:
+    import lxml.html
+
+    root = lxml.html.fromstring("<html><body><div></div></body></html>")
+    el = root.find("body/div")
+    for _ in range(5000):  # deeper than the parser allows, and than Python's recursion
+        el = lxml.html.etree.SubElement(el, "div")
+    el.text = "deep text here"
+    blocks = segment(root)
+    assert [b.text for b in blocks] == ["deep text here"]
+    assert blocks[0].depth > 5000
+
+
+def test_roles() -> None:
+    page = _page()
+    blocks = segment(page.tree)
+    assign_roles(blocks, page.tree)
+    roles = {b.text: b.role for b in blocks}
+    assert roles[HEADLINE] == "title"
+    assert roles["The footbridge on Monday morning."] == "caption"
+    assert roles[PARAS[0]] == "body"
+    assert roles[SUBHEAD] == "body"
+
+
+def test_labels_from_gold() -> None:
+    page = _page()
+    blocks = segment(page.tree)
+    gold = "\n".join([PARAS[0], PARAS[1], SUBHEAD, PARAS[2], PARAS[3]])
+    labels = dict(zip([b.text for b in blocks], label_blocks(blocks, gold), strict=True))
+    assert all(labels[p] for p in PARAS)
+    assert labels[SUBHEAD]  # a short block: it is a line of the gold
+    assert not labels[COMMENT] and not labels["Home"] and not labels[HEADLINE]
+    # a short block merely occurring inside a gold line is not positive
+    assert not labels["News"]
+    # half the shingles is enough
+    half = PARAS[0].split()
+    partial = " ".join(half[: len(half) * 2 // 3])
+    assert label_blocks(blocks, partial)[[b.text for b in blocks].index(PARAS[0])]
+
+
+# -- the combination on constructed member outputs ---------------------------------------
+
+
+def _members(traf: list[str], others: list[str], extra: dict[str, list[str]] | None = None):
+    members = {
+        "trafilatura": _ex("trafilatura", traf, HEADLINE),
+        "readability": _ex("readability", others, HEADLINE),
+        "resiliparse": _ex("resiliparse", others),
+        "justext": _ex("justext", others),
+    }
+    for name, texts in (extra or {}).items():
+        members[name] = _ex(name, texts)
+    return members
+
+
+def test_heading_kept_only_by_the_strongest_member_survives() -> None:
+    members = _members([*PARAS[:2], SUBHEAD, *PARAS[2:]], PARAS)
+    ex = cons.consensus(_page(), members=members)
+    assert [b.text for b in ex.blocks] == [*PARAS[:2], SUBHEAD, *PARAS[2:]]
+    vote = next(v for v in ex.votes or [] if v.text == SUBHEAD)
+    assert vote.kept and vote.members == ["trafilatura"]
+
+
+def test_comment_kept_by_one_member_is_dropped() -> None:
+    members = _members(PARAS, PARAS, {"resiliparse": [*PARAS, COMMENT]})
+    ex = cons.consensus(_page(), members=members)
+    assert COMMENT not in ex.text
+    vote = next(v for v in ex.votes or [] if v.text == COMMENT)
+    assert not vote.kept and vote.members == ["resiliparse"]
+    # even the strongest member's comment: a comment box is vetoed
+    members = _members([*PARAS, COMMENT], PARAS)
+    assert COMMENT not in cons.consensus(_page(), members=members).text
+
+
+def test_headline_is_the_title_option_not_duplicated() -> None:
+    members = _members([HEADLINE, *PARAS], [HEADLINE, *PARAS])
+    ex = cons.consensus(_page(), members=members)
+    assert HEADLINE not in ex.text and ex.title == HEADLINE
+    backend = registry.get("consensus")
+    titled = backend.extract(_page(), ExtractOptions(title=True))
+    assert titled.blocks[0].text == HEADLINE
+    assert titled.text.count(HEADLINE) == 1
+
+
+def test_captions_option() -> None:
+    caption = "The footbridge on Monday morning."
+    members = _members(PARAS, PARAS)
+    page = _page()
+    assert caption in cons.consensus(page, ExtractOptions(captions=True), members).text
+    assert caption not in cons.consensus(page, ExtractOptions(captions=None), members).text
+    members = _members([caption, *PARAS], PARAS)
+    assert caption in cons.consensus(page, ExtractOptions(captions=None), members).text
+    assert caption not in cons.consensus(page, ExtractOptions(captions=False), members).text
+
+
+def test_falls_back_when_the_strongest_returns_almost_nothing() -> None:
+    members = _members(["Share this"], PARAS)
+    assert cons.strongest(members) == "readability"
+    ex = cons.consensus(_page(), members=members)
+    assert ex.metadata["strongest"] == "readability"
+    kept = [b.text for b in ex.blocks]
+    assert "Share this" not in kept
+    assert set(kept) <= set(PARAS) and len(kept) >= 3
+
+
+def test_a_failing_member_is_a_missing_vote() -> None:
+    members = _members(PARAS, PARAS)
+    members["justext"] = Extraction(backend="justext", error="RuntimeError: boom")
+    ex = cons.consensus(_page(), members=members)
+    assert all(p in ex.text for p in PARAS)
+    assert "justext" in (ex.members or {})
+
+
+# -- the real backend --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed() -> Extraction:
+    return registry.get("consensus").extract(load_file(SAMPLES / "seed-independent.html"))
+
+
+def test_seed_sample(seed: Extraction) -> None:
+    assert seed.ok, seed.detail
+    text = norm(seed.text)
+    gold = (SAMPLES / "seed-independent.txt").read_text(encoding="utf-8")
+    for para in gold.split("\n\n"):
+        if para.strip():
+            assert norm(para) in text
+    for unwanted in (
+        "Your support helps us to tell the story",
+        "Your donation allows us",
+        "Join our commenting forum",
+        "Join thought-provoking conversations",
+        "Thank you for registering",
+        "Most popular",
+        "Weekend forecast",
+        "More about",
+        "Sign up to our free Morning Headlines email",
+    ):
+        assert unwanted not in text
+    assert not re.search("cookie", text, re.IGNORECASE)
+
+
+def test_votes_and_members_are_filled(seed: Extraction) -> None:
+    assert seed.members is not None
+    assert set(seed.members) == set(cons.MEMBERS)
+    assert all(m.ok for m in seed.members.values())
+    votes = seed.votes or []
+    assert votes and all(0.0 <= v.probability <= 1.0 for v in votes)
+    kept = [v for v in votes if v.kept]
+    assert kept and all(v.role in ("body", "lead", "caption") for v in kept)
+    assert any(v.role == "boilerplate" for v in votes)
+    assert seed.metadata["strongest"] == "trafilatura"
+
+
+def test_model_file() -> None:
+    path = cons.MODEL_PATH
+    assert path.stat().st_size < 1_000_000
+    data = json.loads(path.read_text(encoding="utf-8"))
+    model = cons.model()
+    assert model is cons.model()  # loaded once
+    assert model.features == data["features"]
+    from unboil.extractors.blocks import feature_names
+
+    assert model.features == feature_names(len(model.members))
+    assert len(data["trees"]) > 10
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="benchmark data not available")
+def test_consensus_not_worse_than_trafilatura_on_fixed_pages() -> None:
+    truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
+    keys = sorted(truth)[::30]  # 7 fixed pages
+    backend = registry.get("consensus")
+    pairs_c, pairs_t = [], []
+    for key in keys:
+        from unboil.extractors.loading import load_bytes
+
+        page = load_bytes(gzip.decompress((BENCH / "html" / f"{key}.html.gz").read_bytes()), key)
+        ex = backend.extract(page)
+        assert ex.ok, ex.detail
+        assert ex.members is not None
+        gold = truth[key]["articleBody"]
+        pairs_c.append((ex.text, gold))
+        pairs_t.append((ex.members["trafilatura"].text, gold))
+    assert evaluate(pairs_c).f1 >= evaluate(pairs_t).f1 - 0.005
