@@ -41,6 +41,11 @@ DEFAULT_BACKEND = "trafilatura"
     help="Put the headline in front of the text.",
 )
 @click.option(
+    "--captions/--no-captions",
+    default=None,
+    help="Keep or drop figure captions  [default: as the backend does]",
+)
+@click.option(
     "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
 )
 @size_option
@@ -52,6 +57,7 @@ def extract(
     fmt: str,
     output: str | None,
     title: bool,
+    captions: bool | None,
     timeout: float,
     max_bytes: int,
 ) -> None:
@@ -68,7 +74,7 @@ def extract(
     from ..extractors.registry import get
 
     engine = get(backend)
-    options = ExtractOptions(title=title)
+    options = ExtractOptions(title=title, captions=captions)
     multiple = len(sources) > 1
     chunks: list[str] = []
     records: list[dict[str, Any]] = []

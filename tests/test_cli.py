@@ -396,3 +396,10 @@ def test_help_imports_no_heavy_library() -> None:
     assert run.returncode == 0, run.stderr
     assert "Usage: unboil" in run.stdout
     assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_captions_option_with_consensus() -> None:
+    news = SAMPLES / "news-hollinbridge-footbridge.html"
+    caption = "Crowds gathered on the restored Mill Lane footbridge"
+    assert caption in invoke("-b", "consensus", "--captions", str(news)).stdout
+    assert caption not in invoke("-b", "consensus", "--no-captions", str(news)).stdout
