@@ -117,6 +117,7 @@ def cli() -> None:
 def _register_commands() -> None:
     from .backends import backends
     from .bench import bench
+    from .check import check
     from .compare import compare
     from .diff import diff
     from .extract import extract
@@ -124,6 +125,7 @@ def _register_commands() -> None:
     cli.add_command(extract)
     cli.add_command(backends)
     cli.add_command(bench)
+    cli.add_command(check)
     cli.add_command(compare)
     cli.add_command(diff)
 

@@ -1,0 +1,328 @@
+"""``unboil check``: extraction quality as a CI gate (thresholds, baseline, reports,
+and the gold-free agreement canary). The work is in ``unboil.extractors.check``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .exitcodes import ExitStatus
+from .main import common_options, error, handle_errors
+
+if TYPE_CHECKING:
+    from ..extractors.check import CheckReport
+
+FRACTION = click.FloatRange(0, 1)
+REPORT = click.Path(dir_okay=False, path_type=Path)
+
+
+def _threshold(flag: str, help: str) -> Any:
+    return click.option(flag, type=FRACTION, default=None, metavar="X", help=help)
+
+
+@click.command("check")
+@click.argument("sources", nargs=-1, metavar="[GOLD...]")
+@click.option(
+    "-b",
+    "--backends",
+    default=None,
+    metavar="A,B,...",
+    help="Backends to score, comma-separated  [default: trafilatura]; with "
+    "--agreement-below, the backends compared  [default: trafilatura,readability,resiliparse]",
+)
+@_threshold("--min-f1", "Lowest overall F1 of each backend on each gold set.")
+@_threshold("--min-precision", "Lowest overall precision.")
+@_threshold("--min-recall", "Lowest overall recall.")
+@_threshold("--min-page-f1", "Lowest F1 of any page.")
+@_threshold("--min-page-precision", "Lowest precision of any page.")
+@_threshold("--min-page-recall", "Lowest recall of any page.")
+@click.option(
+    "--baseline",
+    type=REPORT,
+    default=None,
+    metavar="FILE",
+    help="Baseline JSON to compare with (or to write with --update-baseline).",
+)
+@_threshold("--max-drop", "Largest drop of overall F1 below the baseline  [default: 0.01]")
+@_threshold("--max-page-drop", "Largest drop of a page's F1 below the baseline  [default: 0.05]")
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="Write the baseline file (atomically) from this run instead of comparing with it.",
+)
+@click.option(
+    "--allow-regression",
+    is_flag=True,
+    help="With --update-baseline: accept figures lower than the recorded ones.",
+)
+@click.option(
+    "--agreement-below",
+    type=FRACTION,
+    default=None,
+    metavar="X",
+    help="Gold-free canary: the arguments are PAGES (files, folders, URLs); fail when "
+    "a page's backends agree less than X (mean pairwise shingle F1).",
+)
+@click.option("--junit", type=REPORT, metavar="FILE", help="Write a JUnit XML report.")
+@click.option("--json", "json_path", type=REPORT, metavar="FILE", help="Write a JSON report.")
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=REPORT,
+    metavar="FILE",
+    help="Write a Markdown report (a pull-request comment).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Read settings from FILE only, not the nearest pyproject.toml / unboil.toml.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for scoring  [default: 1]",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@common_options
+@handle_errors
+def check(
+    sources: tuple[str, ...],
+    backends: str | None,
+    min_f1: float | None,
+    min_precision: float | None,
+    min_recall: float | None,
+    min_page_f1: float | None,
+    min_page_precision: float | None,
+    min_page_recall: float | None,
+    baseline: Path | None,
+    max_drop: float | None,
+    max_page_drop: float | None,
+    update_baseline: bool,
+    allow_regression: bool,
+    agreement_below: float | None,
+    junit: Path | None,
+    json_path: Path | None,
+    markdown_path: Path | None,
+    config_file: Path | None,
+    jobs: int | None,
+    quiet: bool,
+) -> None:
+    """Score backends on gold sets and fail (exit 1) when a threshold is not met or
+    the scores dropped below a recorded baseline: a CI gate for extraction quality.
+
+    \b
+    unboil check samples --min-f1 0.95 --min-page-f1 0.8
+    unboil check samples -b trafilatura,consensus --baseline samples/unboil-baseline.json
+    unboil check --update-baseline        record the baseline (never lowers a figure
+                                          without --allow-regression)
+    unboil check --agreement-below 0.6 pages/   gold-free canary: flag pages whose
+                                          backends disagree
+
+    Settings come from [tool.unboil.check] in the nearest pyproject.toml, overridden
+    by [check] in the nearest unboil.toml, overridden by these flags; paths in a
+    file are relative to its folder. GOLD is any gold set `unboil bench` reads.
+
+    Exit status: 0 passed, 1 a check failed (a threshold, a drop below the baseline,
+    a gold set changed since the baseline, a page that failed, a low agreement), 2
+    usage or configuration trouble.
+    """
+    from ..extractors.check import config_from_settings, run_check, write_reports
+    from ..extractors.config import Layer, load_settings
+    from .render import progress_bar
+
+    settings = load_settings("check", explicit=config_file)
+    flags: dict[str, Any] = {
+        "min_f1": min_f1,
+        "min_precision": min_precision,
+        "min_recall": min_recall,
+        "min_page_f1": min_page_f1,
+        "min_page_precision": min_page_precision,
+        "min_page_recall": min_page_recall,
+        "baseline": None if baseline is None else str(baseline),
+        "max_drop": max_drop,
+        "max_page_drop": max_page_drop,
+        "agreement_below": agreement_below,
+        "jobs": jobs,
+    }
+    canary_only = agreement_below is not None
+    if canary_only:
+        flags["pages"] = list(sources) or None
+        flags["agreement_backends"] = backends
+    else:
+        flags["gold"] = list(sources) or None
+        flags["backends"] = backends
+    values = {k: v for k, v in flags.items() if v is not None}
+    settings.layers.append(Layer("command line", values, Path()))
+    config = config_from_settings(settings)
+    if canary_only:
+        config.gold = []  # the arguments are pages: the gold checks are not run
+    report = run_check(
+        config,
+        update=update_baseline,
+        allow_regression=allow_regression,
+        progress=lambda label, total: progress_bar(label, total, quiet=quiet),
+    )
+    write_reports(report, junit=junit, json_path=json_path, markdown_path=markdown_path)
+    _render(report)
+    if not report.passed:
+        sys.exit(ExitStatus.CHECK_FAILED)
+
+
+def _num(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "-"
+    return f"{x:+.4f}" if signed else f"{x:.4f}"
+
+
+def _render(report: CheckReport) -> None:
+    from .render import is_terminal
+
+    if is_terminal():
+        _render_rich(report)
+    else:
+        _render_plain(report)
+    for note in report.notes:
+        error(f"note: {note}")
+
+
+def _verdict(report: CheckReport) -> str:
+    n = len(report.failures)
+    parts = []
+    if report.runs:
+        pages = sum(len(r.goldset.pages) for r in report.runs)
+        backends = len({s.backend for s in report.summaries})
+        parts.append(f"{backends} backend(s) on {len(report.runs)} gold set(s), {pages} page(s)")
+    if report.canary:
+        parts.append(f"agreement on {len(report.canary)} page(s)")
+    what = "; ".join(parts)
+    if report.passed:
+        return f"passed ({what})"
+    return f"FAILED: {n} failure{'s' if n != 1 else ''} ({what})"
+
+
+def _render_plain(report: CheckReport) -> None:
+    for f in report.failures:
+        where = f"{f.goldset}:{f.page}" if f.page else f"{f.goldset} (overall)"
+        backend = f" [{f.backend}]" if f.backend else ""
+        delta = f" ({_num(f.delta, True)})" if f.delta is not None else ""
+        click.echo(f"FAIL {where}{backend} {f.metric}{delta}: {f.reason}")
+    for s in report.summaries:
+        base = (
+            f" baseline={_num(s.baseline_f1)} ({_num(s.delta, True)})"
+            if s.baseline_f1 is not None
+            else ""
+        )
+        click.echo(
+            f"{s.goldset} [{s.backend} {s.version or '-'}]: P={_num(s.precision)} "
+            f"R={_num(s.recall)} F1={_num(s.f1)}{base}, {s.pages} pages, "
+            f"{s.failures} failure(s)"
+        )
+    for c in report.canary:
+        flag = " FLAGGED" if c.flagged else ""
+        click.echo(f"agreement {c.source}: {_num(c.agreement)}{flag}")
+    if report.baseline_written is not None:
+        click.echo(f"baseline written: {report.baseline_written}")
+    click.echo(f"unboil check: {_verdict(report)}")
+
+
+def _render_rich(report: CheckReport) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from .render import console
+
+    out = console()
+    if report.failures:
+        t = Table(
+            title="failures (pages first)",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            padding=(0, 1),
+            pad_edge=False,
+        )
+        several = len({f.goldset for f in report.failures}) > 1
+        headers = ["gold set"] if several else []
+        headers += ["page", "backend", "metric", "value", "limit", "Δ", "reason"]
+        if not several:
+            t.title = f"failures in {report.failures[0].goldset} (pages first)"
+        for h in headers:
+            t.add_column(
+                h,
+                overflow="fold",
+                no_wrap=h != "reason",
+                ratio=1 if h == "reason" else None,
+                justify="right" if h in ("value", "limit", "Δ") else "left",
+            )
+        for f in report.failures:
+            t.add_row(
+                *([f.goldset] if several else []),
+                f.page or "(overall)",
+                f.backend or "-",
+                f.metric,
+                _num(f.value),
+                _num(f.limit),
+                Text(_num(f.delta, True), style="red" if (f.delta or 0) < 0 else ""),
+                f.reason,
+            )
+        out.print(t)
+    if report.summaries:
+        t = Table(
+            title="scores",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            padding=(0, 1),
+            pad_edge=False,
+        )
+        for h in ("gold set", "backend", "version", "P", "R", "F1", "baseline", "Δ F1", "fail"):
+            left = h in ("gold set", "backend", "version")
+            t.add_column(h, min_width=6, justify="left" if left else "right")
+        for s in report.summaries:
+            delta = s.delta
+            style = "red" if delta is not None and delta < 0 else "green" if delta else ""
+            t.add_row(
+                s.goldset,
+                s.backend,
+                s.version or "-",
+                _num(s.precision),
+                _num(s.recall),
+                _num(s.f1),
+                _num(s.baseline_f1),
+                Text(_num(delta, True), style=style),
+                Text(str(s.failures), style="red" if s.failures else ""),
+            )
+        out.print(t)
+    if report.canary:
+        t = Table(
+            title="agreement canary",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            padding=(0, 1),
+            pad_edge=False,
+        )
+        for h in ("page", "mean agreement", "lowest pair", "flagged"):
+            t.add_column(h, overflow="fold", no_wrap=h != "page")
+        for c in report.canary:
+            low = min(c.pairs.items(), key=lambda kv: kv[1]) if c.pairs else None
+            t.add_row(
+                c.source,
+                _num(c.agreement),
+                f"{low[0]} {low[1]:.4f}" if low else (c.error or "-"),
+                Text("yes", style="bold red") if c.flagged else "no",
+            )
+        out.print(t)
+    if report.baseline_written is not None:
+        out.print(f"baseline written: {report.baseline_written}")
+    style = "bold green" if report.passed else "bold red"
+    mark = "✔" if report.passed else "✘"
+    out.print(Text(f"{mark} unboil check {_verdict(report)}", style=style))

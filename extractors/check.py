@@ -1,0 +1,1080 @@
+"""``unboil check``: extraction quality as a CI gate.
+
+The backends are scored on gold sets (as ``unboil bench`` does) and the scores are held
+to thresholds and, optionally, to a baseline file recorded earlier:
+
+- thresholds: ``min_f1``, ``min_precision``, ``min_recall`` for each backend's overall
+  figures on each gold set; ``min_page_f1``, ``min_page_precision``,
+  ``min_page_recall`` for every page. A figure below its threshold fails.
+- baseline: any page whose F1 dropped by more than ``max_page_drop`` (default 0.05)
+  since the baseline, or an overall F1 that dropped by more than ``max_drop`` (default
+  0.01), fails. The baseline holds a digest of each gold set: a gold set edited since
+  the baseline was recorded fails ("gold set changed since the baseline") rather than
+  being compared with figures from other gold.
+- a page that could not be read or on which a backend failed always fails.
+
+Every comparison with a recorded figure allows ``NOISE`` (0.0005, absolute): figures
+are rounded to 4 decimals, and a drop must exceed ``max_drop + NOISE`` to fail, and a
+figure lower than the recorded one by ``NOISE`` or less is not a regression when the
+baseline is updated. Thresholds are compared exactly.
+
+The agreement canary needs no gold: every backend runs on each page (``compare``) and a
+page whose mean pairwise agreement (shingle F1 between the backends' outputs) is below
+``agreement_below`` is flagged -- a sign that the site's layout changed.
+
+Reports: ``CheckReport.to_dict`` (JSON), ``junit_xml`` and ``markdown``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import os
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .bench import GoldSetResult
+from .config import ConfigError, Settings
+from .errors import UnboilError
+from .fsutil import atomic_write
+from .goldsets import GoldSet
+
+#: Allowance for rounding and ordering noise in comparisons with a baseline.
+NOISE = 0.0005
+DEFAULT_MAX_DROP = 0.01
+DEFAULT_MAX_PAGE_DROP = 0.05
+DEFAULT_BACKENDS = ("trafilatura",)
+#: Backends the agreement canary runs when none are named.
+CANARY_BACKENDS = ("trafilatura", "readability", "resiliparse")
+BASELINE_SCHEMA = 1
+PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+
+METRICS = ("f1", "precision", "recall")
+THRESHOLDS = tuple(f"min_{m}" for m in METRICS) + tuple(f"min_page_{m}" for m in METRICS)
+
+#: Every key of ``[tool.unboil.check]`` (``[check]`` in unboil.toml): kind, meaning.
+KEYS: dict[str, tuple[str, str]] = {
+    "gold": ("paths", "gold set(s) to score: any layout `unboil bench` reads"),
+    "backends": ("names", "backend(s) to score [default: trafilatura]"),
+    "min_f1": ("fraction", "lowest overall F1 of each backend on each gold set"),
+    "min_precision": ("fraction", "lowest overall precision"),
+    "min_recall": ("fraction", "lowest overall recall"),
+    "min_page_f1": ("fraction", "lowest F1 of any page"),
+    "min_page_precision": ("fraction", "lowest precision of any page"),
+    "min_page_recall": ("fraction", "lowest recall of any page"),
+    "baseline": ("path", "baseline JSON file to compare with (and --update-baseline)"),
+    "max_drop": ("fraction", f"largest drop of overall F1 below the baseline [{DEFAULT_MAX_DROP}]"),
+    "max_page_drop": (
+        "fraction",
+        f"largest drop of a page's F1 below the baseline [{DEFAULT_MAX_PAGE_DROP}]",
+    ),
+    "agreement_below": ("fraction", "flag pages whose backends agree less than this"),
+    "pages": ("sources", "pages (files, folders, URLs) for the agreement canary"),
+    "agreement_backends": (
+        "names",
+        f"backends compared by the canary [default: {','.join(CANARY_BACKENDS)}]",
+    ),
+    "jobs": ("count", "worker processes for scoring [default: 1]"),
+}
+
+
+class BaselineError(UnboilError):
+    """A baseline file that cannot be read."""
+
+
+# -- settings ----------------------------------------------------------------------
+
+
+@dataclass
+class CheckConfig:
+    """What to check, after config files and flags are merged and validated."""
+
+    gold: list[Path] = field(default_factory=list)
+    backends: list[str] = field(default_factory=lambda: list(DEFAULT_BACKENDS))
+    thresholds: dict[str, float] = field(default_factory=dict)
+    baseline: Path | None = None
+    max_drop: float = DEFAULT_MAX_DROP
+    max_page_drop: float = DEFAULT_MAX_PAGE_DROP
+    agreement_below: float | None = None
+    pages: list[str] = field(default_factory=list)
+    agreement_backends: list[str] = field(default_factory=lambda: list(CANARY_BACKENDS))
+    jobs: int = 1
+    #: where each setting came from (key -> file path, "command line" or "default")
+    origins: dict[str, str] = field(default_factory=dict)
+
+
+def _names(value: Any, key: str, origin: str) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        raise ConfigError(f"{origin}: {key} must be a name or a list of names")
+    names = [x.strip() for x in items if x.strip()]
+    if not names:
+        raise ConfigError(f"{origin}: {key} is empty")
+    return names
+
+
+def _fraction(value: Any, key: str, origin: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ConfigError(f"{origin}: {key} must be a number from 0 to 1, not {value!r}")
+    return float(value)
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def _validate(key: str, value: Any, origin: str) -> None:
+    kind = KEYS[key][0]
+    if kind == "fraction":
+        _fraction(value, key, origin)
+    elif kind == "names":
+        _names(value, key, origin)
+    elif kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{origin}: {key} must be a whole number of 1 or more")
+    elif kind == "path":
+        if not isinstance(value, str):
+            raise ConfigError(f"{origin}: {key} must be a path")
+    else:  # paths, sources
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+            raise ConfigError(f"{origin}: {key} must be a path or a list of paths")
+
+
+def config_from_settings(settings: Settings) -> CheckConfig:
+    """Validate a ``check`` section (every layer, overridden values too) and build a
+    ``CheckConfig``. Raises ``ConfigError`` on an unknown key or a bad value, naming
+    the file."""
+    for layer in settings.layers:
+        for key, value in layer.values.items():
+            if key not in KEYS:
+                known = ", ".join(KEYS)
+                raise ConfigError(f"{layer.origin}: unknown setting {key!r} (known: {known})")
+            _validate(key, value, layer.origin)
+    config = CheckConfig()
+    for key, value, layer in settings.items():
+        config.origins[key] = layer.origin
+        kind = KEYS[key][0]
+        if kind == "fraction":
+            if key in THRESHOLDS:
+                config.thresholds[key] = float(value)
+            else:
+                setattr(config, key, float(value))
+        elif kind == "names":
+            setattr(config, key, _names(value, key, layer.origin))
+        elif kind == "count":
+            setattr(config, key, value)
+        elif kind == "path":
+            setattr(config, key, settings.path(key))
+        elif kind == "paths":
+            config.gold = settings.paths(key)
+        else:
+            items = [value] if isinstance(value, str) else value
+            config.pages = [
+                s if _is_url(s) else str(p) for s, p in zip(items, settings.paths(key), strict=True)
+            ]
+    return config
+
+
+# -- gold runs and the baseline ----------------------------------------------------
+
+
+def gold_digest(goldset: GoldSet) -> str:
+    """sha256 over every page's name, HTML bytes (decompressed) and gold (text or
+    with/without segments), and the gold set's convention: any edit to the gold set
+    changes it."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"kind": goldset.kind, **goldset.convention}, sort_keys=True).encode())
+    for page in sorted(goldset.pages, key=lambda p: p.name):
+        h.update(b"\0page\0" + page.name.encode("utf-8") + b"\0")
+        try:
+            h.update(page.read_bytes())
+        except OSError as exc:
+            h.update(f"unreadable: {exc.strerror}".encode())
+        gold: Any = page.text if page.text is not None else [page.with_, page.without]
+        h.update(b"\0gold\0" + json.dumps(gold, ensure_ascii=False).encode("utf-8"))
+    return "sha256:" + h.hexdigest()
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user would write it: relative to the current directory when it
+    is inside it."""
+    path = Path(path)
+    with contextlib.suppress(ValueError):
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+        return rel.as_posix() or "."
+    return str(path)
+
+
+def baseline_key(gold: Path, baseline: Path | None) -> str:
+    """How a gold set is named in a baseline file: its path relative to the file's
+    folder, so the baseline holds wherever the command runs from."""
+    if baseline is None:
+        return display_path(gold)
+    try:
+        return Path(os.path.relpath(gold.resolve(), baseline.resolve().parent)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return str(gold.resolve())
+
+
+@dataclass
+class GoldRun:
+    """One gold set scored."""
+
+    label: str
+    key: str
+    goldset: GoldSet
+    result: GoldSetResult
+    digest: str
+
+
+@dataclass
+class Baseline:
+    """Recorded figures: ``goldsets[key]`` = {name, kind, digest, pages, backends:
+    {backend: {version, precision, recall, f1, pages: {page: {precision, recall,
+    f1}}}}}."""
+
+    goldsets: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Baseline:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise BaselineError(
+                f"{path}: no baseline yet: create it with --update-baseline"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise BaselineError(f"{path}: not a baseline file: {exc}") from None
+        if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
+            raise BaselineError(
+                f"{path}: not a baseline file of schema {BASELINE_SCHEMA} "
+                f"(schema: {data.get('schema') if isinstance(data, dict) else None!r})"
+            )
+        goldsets = data.get("goldsets")
+        ok = isinstance(goldsets, dict) and all(
+            isinstance(g, dict)
+            and isinstance(g.get("digest"), str)
+            and isinstance(g.get("backends"), dict)
+            and all(
+                isinstance(b, dict) and isinstance(b.get("pages"), dict) and "f1" in b
+                for b in g["backends"].values()
+            )
+            for g in goldsets.values()
+        )
+        if not ok or not isinstance(goldsets, dict):
+            raise BaselineError(f"{path}: malformed baseline (goldsets.*.backends.*.pages)")
+        return cls(goldsets)
+
+    def to_json(self) -> str:
+        data = {"schema": BASELINE_SCHEMA, "tool": f"unboil {__version__}"}
+        text = json.dumps({**data, "goldsets": self.goldsets}, indent=2, sort_keys=True)
+        # one line per page: small and easy to read in a diff
+        return (
+            re.sub(
+                r'\{\n\s+("f1": [^\n]+)\n\s+("precision": [^\n]+)\n\s+("recall": [^\n]+)\n\s+\}',
+                r"{\1 \2 \3}",
+                text,
+            )
+            + "\n"
+        )
+
+    def write(self, path: Path) -> None:
+        atomic_write(path, self.to_json())
+
+
+def _figures(p: float, r: float, f: float) -> dict[str, float]:
+    return {"f1": f, "precision": p, "recall": r}
+
+
+def baseline_entry(run: GoldRun) -> dict[str, Any]:
+    return {
+        "name": run.goldset.name,
+        "kind": run.goldset.kind,
+        "digest": run.digest,
+        "pages": len(run.goldset.pages),
+        "backends": {
+            b.backend: {
+                "version": b.version,
+                **_figures(b.precision, b.recall, b.f1),
+                "pages": {p.name: _figures(p.precision, p.recall, p.f1) for p in b.page_results},
+            }
+            for b in run.result.results
+        },
+    }
+
+
+# -- results -----------------------------------------------------------------------
+
+
+@dataclass
+class Failure:
+    """One thing that failed the check."""
+
+    #: gold set label (or "agreement" for the canary)
+    goldset: str
+    backend: str | None
+    #: the page, or None for a gold set's overall figures
+    page: str | None
+    #: f1, precision, recall, f1 drop, agreement, error, gold set, regression
+    metric: str
+    value: float | None
+    #: the threshold, or the recorded figure for baseline comparisons
+    limit: float | None
+    #: value - limit (negative when it fell short)
+    delta: float | None
+    reason: str
+    #: the setting that was not met (min_page_f1, max_drop, ...)
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "goldset": self.goldset,
+            "backend": self.backend,
+            "page": self.page,
+            "metric": self.metric,
+            "value": self.value,
+            "limit": self.limit,
+            "delta": None if self.delta is None else round(self.delta, 4),
+            "rule": self.rule,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Summary:
+    """A backend's overall figures on one gold set, with the baseline's."""
+
+    goldset: str
+    backend: str
+    version: str | None
+    precision: float
+    recall: float
+    f1: float
+    pages: int
+    errors: int
+    failures: int
+    baseline_f1: float | None = None
+    baseline_version: str | None = None
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.baseline_f1 is None else round(self.f1 - self.baseline_f1, 4)
+
+
+@dataclass
+class CanaryPage:
+    source: str
+    #: mean agreement over every pair of backends (None when the page was not read)
+    agreement: float | None
+    pairs: dict[str, float] = field(default_factory=dict)
+    #: the page could not be read
+    error: str | None = None
+    #: backend -> its error on this page
+    backend_errors: dict[str, str] = field(default_factory=dict)
+    flagged: bool = False
+
+
+@dataclass
+class CheckReport:
+    config: CheckConfig
+    runs: list[GoldRun] = field(default_factory=list)
+    summaries: list[Summary] = field(default_factory=list)
+    canary: list[CanaryPage] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: the baseline file written by --update-baseline (None when not written)
+    baseline_written: Path | None = None
+    #: baseline figures per (gold set label, backend, page) for reports
+    page_baseline: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def page_failures(self, goldset: str, backend: str, page: str) -> list[Failure]:
+        return [
+            f
+            for f in self.failures
+            if f.goldset == goldset and f.backend == backend and f.page == page
+        ]
+
+    def overall_failures(self, goldset: str, backend: str) -> list[Failure]:
+        return [
+            f
+            for f in self.failures
+            if f.goldset == goldset and f.page is None and f.backend in (backend, None)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.config
+        return {
+            "passed": self.passed,
+            "noise": NOISE,
+            "settings": {
+                "gold": [display_path(p) for p in c.gold],
+                "backends": c.backends,
+                **c.thresholds,
+                "baseline": None if c.baseline is None else display_path(c.baseline),
+                "max_drop": c.max_drop,
+                "max_page_drop": c.max_page_drop,
+                "agreement_below": c.agreement_below,
+            },
+            "failures": [f.to_dict() for f in self.failures],
+            "notes": self.notes,
+            "goldsets": [
+                {
+                    "goldset": run.label,
+                    "path": str(run.goldset.path),
+                    "kind": run.goldset.kind,
+                    "digest": run.digest,
+                    "pages": len(run.goldset.pages),
+                    "results": [
+                        {
+                            "backend": s.backend,
+                            "version": s.version,
+                            "precision": s.precision,
+                            "recall": s.recall,
+                            "f1": s.f1,
+                            "baseline_f1": s.baseline_f1,
+                            "delta": s.delta,
+                            "errors": s.errors,
+                            "pages": [
+                                {
+                                    "page": p.name,
+                                    "precision": p.precision,
+                                    "recall": p.recall,
+                                    "f1": p.f1,
+                                    "baseline_f1": self.page_baseline.get(
+                                        (run.label, s.backend, p.name)
+                                    ),
+                                    "error": p.error,
+                                    "passed": not self.page_failures(run.label, s.backend, p.name),
+                                }
+                                for p in _backend_result(run, s.backend).page_results
+                            ],
+                        }
+                        for s in self.summaries
+                        if s.goldset == run.label
+                    ],
+                }
+                for run in self.runs
+            ],
+            "agreement": [
+                {
+                    "page": page.source,
+                    "agreement": page.agreement,
+                    "pairs": page.pairs,
+                    "error": page.error,
+                    "backend_errors": page.backend_errors,
+                    "flagged": page.flagged,
+                }
+                for page in self.canary
+            ],
+            "baseline_written": None
+            if self.baseline_written is None
+            else display_path(self.baseline_written),
+        }
+
+
+def _backend_result(run: GoldRun, backend: str) -> Any:
+    return next(b for b in run.result.results if b.backend == backend)
+
+
+# -- evaluation --------------------------------------------------------------------
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4f}"
+
+
+def _thresholds(report: CheckReport, run: GoldRun) -> None:
+    th = report.config.thresholds
+    for b in run.result.results:
+        for metric in METRICS:
+            key = f"min_{metric}"
+            value = getattr(b, metric)
+            if key in th and value < th[key]:
+                report.failures.append(
+                    Failure(
+                        run.label,
+                        b.backend,
+                        None,
+                        metric,
+                        value,
+                        th[key],
+                        value - th[key],
+                        f"overall {metric} {_fmt(value)} is below {key} {th[key]}",
+                        key,
+                    )
+                )
+        for p in b.page_results:
+            if p.error:
+                report.failures.append(
+                    Failure(
+                        run.label,
+                        b.backend,
+                        p.name,
+                        "error",
+                        None,
+                        None,
+                        None,
+                        f"failed: {p.error}",
+                        "error",
+                    )
+                )
+            for metric in METRICS:
+                key = f"min_page_{metric}"
+                value = getattr(p, metric)
+                if key in th and value < th[key]:
+                    report.failures.append(
+                        Failure(
+                            run.label,
+                            b.backend,
+                            p.name,
+                            metric,
+                            value,
+                            th[key],
+                            value - th[key],
+                            f"{metric} {_fmt(value)} is below {key} {th[key]}",
+                            key,
+                        )
+                    )
+
+
+def _gold_set_failure(run: GoldRun, backend: str | None, reason: str) -> Failure:
+    return Failure(run.label, backend, None, "gold set", None, None, None, reason, "baseline")
+
+
+def _compare_baseline(report: CheckReport, run: GoldRun, baseline: Baseline) -> None:
+    c = report.config
+    entry = baseline.goldsets.get(run.key)
+    if entry is None:
+        report.failures.append(
+            _gold_set_failure(
+                run, None, f"gold set {run.key!r} is not in the baseline: run --update-baseline"
+            )
+        )
+        return
+    if entry["digest"] != run.digest:
+        report.failures.append(
+            _gold_set_failure(
+                run, None, "gold set changed since the baseline: run --update-baseline"
+            )
+        )
+        return
+    improved = 0
+    for b in run.result.results:
+        old = entry["backends"].get(b.backend)
+        summary = next(
+            s for s in report.summaries if s.goldset == run.label and s.backend == b.backend
+        )
+        if old is None:
+            report.failures.append(
+                _gold_set_failure(
+                    run,
+                    b.backend,
+                    f"no baseline for backend {b.backend!r}: run --update-baseline",
+                )
+            )
+            continue
+        summary.baseline_f1 = float(old["f1"])
+        summary.baseline_version = old.get("version")
+        if old.get("version") != b.version:
+            report.notes.append(
+                f"{run.label}: {b.backend} is version {b.version}, "
+                f"the baseline was recorded with {old.get('version')}"
+            )
+        drop = old["f1"] - b.f1
+        if drop > c.max_drop + NOISE:
+            report.failures.append(
+                Failure(
+                    run.label,
+                    b.backend,
+                    None,
+                    "f1 drop",
+                    b.f1,
+                    old["f1"],
+                    b.f1 - old["f1"],
+                    f"overall F1 {_fmt(b.f1)} dropped by {_fmt(drop)} from the baseline's "
+                    f"{_fmt(old['f1'])} (max_drop {c.max_drop})",
+                    "max_drop",
+                )
+            )
+        elif -drop > NOISE:
+            improved += 1
+        for p in b.page_results:
+            old_page = old["pages"].get(p.name)
+            if old_page is None:  # cannot happen with an unchanged digest
+                continue
+            report.page_baseline[(run.label, b.backend, p.name)] = old_page["f1"]
+            drop = old_page["f1"] - p.f1
+            if drop > c.max_page_drop + NOISE:
+                report.failures.append(
+                    Failure(
+                        run.label,
+                        b.backend,
+                        p.name,
+                        "f1 drop",
+                        p.f1,
+                        old_page["f1"],
+                        p.f1 - old_page["f1"],
+                        f"F1 {_fmt(p.f1)} dropped by {_fmt(drop)} from the baseline's "
+                        f"{_fmt(old_page['f1'])} (max_page_drop {c.max_page_drop})",
+                        "max_page_drop",
+                    )
+                )
+            elif -drop > NOISE:
+                improved += 1
+    if improved:
+        report.notes.append(
+            f"{run.label}: {improved} figure(s) better than the baseline: "
+            "run --update-baseline to record them"
+        )
+
+
+def _regressions(run: GoldRun, entry: dict[str, Any]) -> list[Failure]:
+    """Figures the new run would lower in the baseline (beyond NOISE)."""
+    out = []
+    for b in run.result.results:
+        old = entry["backends"].get(b.backend)
+        if old is None:
+            continue
+        pairs: list[tuple[str | None, dict[str, Any], Any]] = [(None, old, b)]
+        pairs += [(p.name, old["pages"].get(p.name) or {}, p) for p in b.page_results]
+        for page, recorded, new in pairs:
+            for metric in METRICS:
+                if metric not in recorded:
+                    continue
+                was, now = float(recorded[metric]), float(getattr(new, metric))
+                if now < was - NOISE:
+                    where = f"page {page}" if page else "overall"
+                    out.append(
+                        Failure(
+                            run.label,
+                            b.backend,
+                            page,
+                            "regression",
+                            now,
+                            was,
+                            now - was,
+                            f"would lower the recorded {where} {metric} from {_fmt(was)} "
+                            f"to {_fmt(now)}: pass --allow-regression to accept",
+                            "update-baseline",
+                        )
+                    )
+    return out
+
+
+def update_baseline(
+    report: CheckReport, old: Baseline | None, path: Path, *, allow_regression: bool
+) -> None:
+    """Record the runs in the baseline at ``path`` (other gold sets kept). Refuses --
+    adding failures, writing nothing -- when a recorded figure would drop, unless
+    ``allow_regression``. A gold set whose digest changed is recorded afresh."""
+    new = Baseline(copy.deepcopy(old.goldsets) if old else {})
+    refused: list[Failure] = []
+    for run in report.runs:
+        fresh = baseline_entry(run)
+        entry = new.goldsets.get(run.key)
+        if entry is not None and entry["digest"] == run.digest:
+            refused += _regressions(run, entry)
+            entry["backends"].update(fresh["backends"])
+        else:
+            if entry is not None:
+                report.notes.append(
+                    f"{run.label}: the gold set changed: its baseline is recorded afresh"
+                )
+            new.goldsets[run.key] = fresh
+    if refused and not allow_regression:
+        report.failures += refused
+        report.notes.append(f"{display_path(path)}: not updated (a recorded figure would drop)")
+        return
+    new.write(path)
+    report.baseline_written = path
+
+
+def evaluate(
+    runs: Sequence[GoldRun],
+    config: CheckConfig,
+    *,
+    baseline: Baseline | None = None,
+    canary: Sequence[CanaryPage] = (),
+) -> CheckReport:
+    """Hold the scored gold sets to the thresholds and the baseline, and the canary
+    pages to ``agreement_below``."""
+    report = CheckReport(config, list(runs), canary=list(canary))
+    for run in runs:
+        for b in run.result.results:
+            report.summaries.append(
+                Summary(
+                    run.label,
+                    b.backend,
+                    b.version,
+                    b.precision,
+                    b.recall,
+                    b.f1,
+                    b.pages,
+                    b.failed,
+                    0,
+                )
+            )
+        _thresholds(report, run)
+        if baseline is not None:
+            _compare_baseline(report, run, baseline)
+    for page in canary:
+        if page.flagged:
+            if page.error:
+                reason = f"could not be read: {page.error}"
+            else:
+                failed = "; ".join(f"{k} failed: {v}" for k, v in page.backend_errors.items())
+                reason = (
+                    f"mean agreement {page.agreement:.4f} is below {config.agreement_below}"
+                    + (f" ({failed})" if failed else "")
+                )
+            limit = config.agreement_below
+            delta = None if page.agreement is None or limit is None else page.agreement - limit
+            report.failures.append(
+                Failure(
+                    "agreement",
+                    None,
+                    page.source,
+                    "agreement",
+                    page.agreement,
+                    limit,
+                    delta,
+                    reason,
+                    "agreement_below",
+                )
+            )
+    _sort(report)
+    return report
+
+
+def _sort(report: CheckReport) -> None:
+    """Per-page failures first, worst first within a page; then overall ones."""
+    report.failures.sort(key=lambda f: (f.page is None, f.goldset, f.page or "", f.backend or ""))
+    for s in report.summaries:
+        s.failures = sum(
+            1 for f in report.failures if f.goldset == s.goldset and f.backend == s.backend
+        )
+
+
+# -- the agreement canary ----------------------------------------------------------
+
+
+def expand_pages(sources: Sequence[str]) -> list[str]:
+    """Files and URLs as given; a folder becomes every page in it (recursively:
+    *.html, *.htm, *.html.gz, *.htm.gz), sorted."""
+    out: list[str] = []
+    for source in sources:
+        path = Path(source)
+        if not _is_url(source) and path.is_dir():
+            found = sorted(
+                str(p)
+                for p in path.rglob("*")
+                if p.is_file() and p.name.lower().endswith(PAGE_SUFFIXES)
+            )
+            if not found:
+                raise ConfigError(f"{source}: no pages (*.html, *.htm, *.html.gz) in this folder")
+            out += found
+        else:
+            out.append(source)
+    return out
+
+
+def agreement_canary(
+    sources: Sequence[str],
+    backends: Sequence[str],
+    threshold: float,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> list[CanaryPage]:
+    """Run ``backends`` on each page (no gold) and flag the pages whose mean pairwise
+    agreement is below ``threshold``. A page that cannot be read is flagged too."""
+    from .bench import _backend
+    from .compare import compare
+    from .errors import SourceError
+    from .loading import load
+
+    if len(set(backends)) < 2:
+        raise ConfigError("the agreement canary needs at least two backends")
+    for name in backends:
+        _backend(name)  # fail early on an unknown or unavailable backend
+    out = []
+    for source in sources:
+        try:
+            page = load(source)
+        except SourceError as exc:
+            out.append(CanaryPage(source, None, error=exc.cause, flagged=True))
+        else:
+            result = compare(page, backends)
+            names = list(result.extractions)
+            pairs = {
+                f"{a}~{b}": round(result.agreement[a][b], 4)
+                for i, a in enumerate(names)
+                for b in names[i + 1 :]
+            }
+            mean = round(sum(pairs.values()) / len(pairs), 4) if pairs else 1.0
+            errors = {n: e.error for n, e in result.extractions.items() if e.error}
+            out.append(CanaryPage(source, mean, pairs, None, errors, mean < threshold))
+        if progress:
+            progress(1)
+    return out
+
+
+# -- the whole check ---------------------------------------------------------------
+
+ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+@contextlib.contextmanager
+def _no_progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    yield lambda n: None
+
+
+def run_check(
+    config: CheckConfig,
+    *,
+    update: bool = False,
+    allow_regression: bool = False,
+    progress: ProgressFactory | None = None,
+) -> CheckReport:
+    """Score, compare, and (with ``update``) record the baseline. The Python API of
+    ``unboil check``. Raises ``UnboilError`` for usage trouble (no gold set, an
+    unreadable baseline, an unknown backend)."""
+    from .bench import bench
+    from .goldsets import load_goldset
+
+    progress = progress or _no_progress
+    start = time.perf_counter()
+    if not config.gold and config.agreement_below is None:
+        raise ConfigError(
+            "no gold set: give GOLD... or set gold in [tool.unboil.check] "
+            "(or --agreement-below with PAGES...)"
+        )
+    if update and config.baseline is None:
+        raise ConfigError("--update-baseline needs a baseline file: --baseline FILE")
+    if update and not config.gold:
+        raise ConfigError("--update-baseline needs gold sets (GOLD..., or gold in the config)")
+    if config.gold and not (config.thresholds or config.baseline):
+        raise ConfigError(
+            "nothing to check the scores against: set a threshold (--min-f1 ...) "
+            "or a baseline (--baseline FILE)"
+        )
+    baseline: Baseline | None = None
+    if config.baseline is not None and (not update or config.baseline.exists()):
+        baseline = Baseline.load(config.baseline)
+    goldsets = [load_goldset(path) for path in config.gold]
+    runs = []
+    for path, goldset in zip(config.gold, goldsets, strict=True):
+        label = display_path(path)
+        with progress(label, len(goldset.pages)) as advance:
+            result = bench(goldset, config.backends, jobs=config.jobs, progress=advance)
+        key = baseline_key(path, config.baseline)
+        runs.append(GoldRun(label, key, goldset, result, gold_digest(goldset)))
+    canary: list[CanaryPage] = []
+    if config.agreement_below is not None:
+        sources = expand_pages(config.pages)
+        if not sources:
+            raise ConfigError("--agreement-below needs PAGES... (or pages in the config)")
+        with progress("agreement", len(sources)) as advance:
+            canary = agreement_canary(
+                sources, config.agreement_backends, config.agreement_below, progress=advance
+            )
+    report = evaluate(runs, config, baseline=None if update else baseline, canary=canary)
+    if update and config.baseline is not None and runs:
+        update_baseline(report, baseline, config.baseline, allow_regression=allow_regression)
+        _sort(report)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+# -- reports -----------------------------------------------------------------------
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w-]+", "_", name)
+
+
+def junit_xml(report: CheckReport) -> str:
+    """JUnit XML: a test suite per gold set and backend with one test case per page;
+    a suite "overall" with a case per gold set and backend (overall thresholds, the
+    baseline's overall F1, gold set digest); a suite "agreement" with a case per
+    canary page. A failed case has one <failure> whose message gives the reasons."""
+    import xml.etree.ElementTree as ET
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
+    host = socket.gethostname() or "localhost"
+    root = ET.Element("testsuites", name="unboil check")
+    total = failed = 0
+
+    def suite(name: str, cases: list[tuple[str, str, float, list[Failure]]]) -> None:
+        nonlocal total, failed
+        fails = sum(1 for c in cases if c[3])
+        seconds = sum(c[2] for c in cases)
+        el = ET.SubElement(
+            root,
+            "testsuite",
+            name=name,
+            tests=str(len(cases)),
+            failures=str(fails),
+            errors="0",
+            skipped="0",
+            time=f"{seconds:.3f}",
+            timestamp=stamp,
+            hostname=host,
+        )
+        for classname, case_name, secs, failures in cases:
+            case = ET.SubElement(
+                el, "testcase", classname=classname, name=case_name, time=f"{secs:.3f}"
+            )
+            if failures:
+                fail = ET.SubElement(
+                    case,
+                    "failure",
+                    message="; ".join(f.reason for f in failures),
+                    type=",".join(dict.fromkeys(f.rule for f in failures)),
+                )
+                fail.text = "\n".join(
+                    f"{f.metric}: {f.reason}"
+                    + (f" (value {f.value}, limit {f.limit})" if f.value is not None else "")
+                    for f in failures
+                )
+        total += len(cases)
+        failed += fails
+
+    overall: list[tuple[str, str, float, list[Failure]]] = []
+    for run in report.runs:
+        for b in run.result.results:
+            cls = f"unboil.check.{_safe(run.goldset.name)}.{_safe(b.backend)}"
+            suite(
+                f"{run.label} [{b.backend}]",
+                [
+                    (cls, p.name, p.ms / 1000, report.page_failures(run.label, b.backend, p.name))
+                    for p in b.page_results
+                ],
+            )
+            overall.append(
+                (
+                    "unboil.check.overall",
+                    f"{run.label} [{b.backend}]",
+                    sum(p.ms for p in b.page_results) / 1000,
+                    report.overall_failures(run.label, b.backend),
+                )
+            )
+    if overall:
+        suite("overall", overall)
+    if report.canary:
+        suite(
+            "agreement",
+            [
+                (
+                    "unboil.check.agreement",
+                    c.source,
+                    0.0,
+                    [f for f in report.failures if f.goldset == "agreement" and f.page == c.source],
+                )
+                for c in report.canary
+            ],
+        )
+    root.set("tests", str(total))
+    root.set("failures", str(failed))
+    root.set("errors", "0")
+    root.set("time", f"{report.seconds:.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _md(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _num(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "–"
+    return f"{x:+.4f}" if signed else f"{x:.4f}"
+
+
+def markdown(report: CheckReport) -> str:
+    """A Markdown report fit for a pull-request comment: the verdict, failures (pages
+    first) and a table of each backend's figures."""
+    lines: list[str] = []
+    n = len(report.failures)
+    if report.passed:
+        lines.append("### ✅ unboil check passed")
+    else:
+        lines.append(f"### ❌ unboil check failed: {n} failure{'s' if n != 1 else ''}")
+    lines.append("")
+    if report.failures:
+        lines += [
+            "| gold set | page | backend | metric | value | limit | delta | reason |",
+            "|---|---|---|---|---:|---:|---:|---|",
+        ]
+        for f in report.failures:
+            lines.append(
+                f"| {_md(f.goldset)} | {_md(f.page or '(overall)')} | {_md(f.backend or '–')} "
+                f"| {_md(f.metric)} | {_num(f.value)} | {_num(f.limit)} "
+                f"| {_num(f.delta, True)} | {_md(f.reason)} |"
+            )
+        lines.append("")
+    if report.summaries:
+        lines += [
+            "| gold set | backend | version | P | R | F1 | baseline F1 | Δ F1 | failures |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in report.summaries:
+            lines.append(
+                f"| {_md(s.goldset)} | {_md(s.backend)} | {_md(s.version or '–')} "
+                f"| {_num(s.precision)} | {_num(s.recall)} | {_num(s.f1)} "
+                f"| {_num(s.baseline_f1)} | {_num(s.delta, True)} | {s.failures} |"
+            )
+        lines.append("")
+    if report.canary:
+        lines += ["| page | mean agreement | flagged |", "|---|---:|---|"]
+        for c in report.canary:
+            lines.append(
+                f"| {_md(c.source)} | {_num(c.agreement)} | {'⚠️ yes' if c.flagged else 'no'} |"
+            )
+        lines.append("")
+    for note in report.notes:
+        lines.append(f"- {_md(note)}")
+    if report.notes:
+        lines.append("")
+    cfg = report.config
+    settings = ", ".join(f"{k}={v}" for k, v in sorted(cfg.thresholds.items()))
+    if cfg.baseline is not None:
+        settings += (", " if settings else "") + (
+            f"baseline={display_path(cfg.baseline)} (max_drop={cfg.max_drop}, "
+            f"max_page_drop={cfg.max_page_drop}, noise={NOISE})"
+        )
+    if cfg.agreement_below is not None:
+        settings += (", " if settings else "") + f"agreement_below={cfg.agreement_below}"
+    lines.append(f"<sub>unboil {__version__} · {_md(settings)}</sub>")
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(
+    report: CheckReport,
+    *,
+    junit: Path | None = None,
+    json_path: Path | None = None,
+    markdown_path: Path | None = None,
+) -> None:
+    """Write the requested report files atomically."""
+    if junit is not None:
+        atomic_write(junit, junit_xml(report))
+    if json_path is not None:
+        atomic_write(json_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    if markdown_path is not None:
+        atomic_write(markdown_path, markdown(report))
