@@ -116,6 +116,7 @@ def cli() -> None:
 
 def _register_commands() -> None:
     from .backends import backends
+    from .batch import batch
     from .bench import bench
     from .check import check
     from .compare import compare
@@ -124,6 +125,7 @@ def _register_commands() -> None:
 
     cli.add_command(extract)
     cli.add_command(backends)
+    cli.add_command(batch)
     cli.add_command(bench)
     cli.add_command(check)
     cli.add_command(compare)

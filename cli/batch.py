@@ -1,0 +1,363 @@
+"""``unboil batch``: clean whole folders and URL lists, in parallel and resumably.
+
+The work is done by ``unboil.extractors.batch``; this module parses the options,
+shows the progress bar and prints the summary.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .exitcodes import ExitStatus
+from .main import common_options, error, handle_errors
+from .options import backend_option, size_option
+
+if TYPE_CHECKING:
+    from ..extractors.batch import Summary
+
+DEFAULT_BACKEND = "trafilatura"
+
+
+def _default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@click.command("batch")
+@click.argument("inputs", nargs=-1, type=click.Path(), metavar="[FOLDER|FILE]...")
+@click.option(
+    "--urls",
+    "urls_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Also clean the URLs in FILE: one a line ('-': stdin; blank lines and # comments "
+    "skipped).",
+)
+@click.option(
+    "--glob",
+    "globs",
+    multiple=True,
+    metavar="PATTERN",
+    help="File names to take from folders (repeatable)  [default: *.html, *.htm, *.html.gz]",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    "outdir",
+    type=click.Path(file_okay=False),
+    help="Write one file per input here, mirroring the input tree, and the manifest "
+    "unboil-manifest.jsonl.",
+)
+@backend_option(DEFAULT_BACKEND)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["txt", "markdown", "json", "jsonl"]),
+    default=None,
+    help="Output files: txt (.txt), markdown (.md), json (.json). jsonl: no OUTDIR, one "
+    "record per page (text included) on stdout.  [default: txt, or jsonl without -o]",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes  [default: the number of cores]",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds allowed per page; a stuck worker is killed and replaced and the page "
+    "recorded as 'timeout'. Also bounds each URL fetch, retries included.",
+)
+@click.option(
+    "--recycle",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Replace each worker after this many pages, so memory stays flat (0: never).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Skip inputs the manifest already records as ok (with their output present); "
+    "redo the rest. Without it the manifest is started afresh.",
+)
+@click.option(
+    "--agreement",
+    "agreement_backend",
+    metavar="NAME",
+    help="Also run backend NAME on each page and record how much it agrees with -b "
+    "(consensus records its members' agreement without this).",
+)
+@click.option("--title/--no-title", default=False, help="Put the headline in front of the text.")
+@size_option
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False),
+    help="Keep fetched pages in an on-disk HTTP cache in DIR (hishel) for later runs.",
+)
+@click.option(
+    "--save-html",
+    is_flag=True,
+    help="Save each fetched page (after gzip) next to its output, as .html.",
+)
+@click.option(
+    "--per-host",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="At most this many fetches at a time to one host.",
+)
+@click.option(
+    "--fetchers",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="At most this many fetches at a time in all.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Retries of a fetch on 429/5xx answers and connection errors (backoff 0.5 s, "
+    "doubling; Retry-After honoured up to 10 s).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@common_options
+@handle_errors
+def batch(
+    inputs: tuple[str, ...],
+    urls_file: Any,
+    globs: tuple[str, ...],
+    outdir: str | None,
+    backend: str,
+    fmt: str | None,
+    jobs: int | None,
+    timeout: float,
+    recycle: int,
+    resume: bool,
+    agreement_backend: str | None,
+    title: bool,
+    max_bytes: int,
+    cache_dir: str | None,
+    save_html: bool,
+    per_host: int,
+    fetchers: int,
+    retries: int,
+    quiet: bool,
+) -> None:
+    """Clean every page in FOLDERs (recursively), FILEs and a URL list, in parallel.
+
+    \b
+    unboil batch site/ -o clean/                  site/a/b.html -> clean/a/b.txt
+    unboil batch site/ -o clean/ --resume         go on after a crash or Ctrl-C
+    unboil batch --urls urls.txt -o out/ --save-html --cache ~/.cache/unboil
+    unboil batch -b consensus pages/ -f jsonl | jq .agreement
+
+    With -o, OUTDIR/unboil-manifest.jsonl gets one record per input (source, output,
+    backend, status ok/failed/timeout/skipped, error, seconds, words, agreement),
+    appended once its output is in place. Exit status: 0 all ok, 3 some inputs failed
+    (listed on stderr), 2 usage error, 130 interrupted (Ctrl-C; a second Ctrl-C
+    abandons the pages in flight).
+    """
+    from ..extractors import registry
+    from ..extractors.batch import (
+        DEFAULT_GLOBS,
+        BatchConfig,
+        BatchError,
+        BatchRunner,
+        discover,
+        read_url_list,
+    )
+
+    fmt = fmt or ("txt" if outdir else "jsonl")
+    if outdir is None and fmt != "jsonl":
+        raise click.UsageError("-o OUTDIR is required unless -f jsonl (records on stdout)")
+    if outdir is not None and fmt == "jsonl":
+        raise click.UsageError("-f jsonl streams records to stdout: drop -o, or use -f json")
+    if resume and outdir is None:
+        raise click.UsageError("--resume needs -o OUTDIR (it reads OUTDIR's manifest)")
+    urls = read_url_list(urls_file) if urls_file is not None else []
+    if not inputs and urls_file is None:
+        raise click.UsageError("nothing to do: give folders, files or --urls FILE")
+    registry.get(backend)  # unknown or missing backend: a usage error before any work
+    if agreement_backend:
+        registry.get(agreement_backend)
+    try:
+        items = discover(inputs, urls, globs=globs or DEFAULT_GLOBS, outdir=outdir)
+    except BatchError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not items:
+        patterns = ", ".join(globs or DEFAULT_GLOBS)
+        raise click.UsageError(f"no pages found (file names matching {patterns})")
+
+    config = BatchConfig(
+        backend=backend,
+        fmt=fmt,
+        outdir=outdir,
+        jobs=jobs or _default_jobs(),
+        timeout=timeout,
+        recycle=recycle,
+        max_bytes=max_bytes,
+        title=title,
+        agreement_backend=agreement_backend,
+        resume=resume,
+        save_html=save_html,
+        cache_dir=cache_dir,
+        per_host=per_host,
+        fetchers=fetchers,
+        retries=retries,
+    )
+    runner = BatchRunner(config)
+    stream = fmt == "jsonl"
+
+    with _interrupt_handler(runner.interrupt), _progress(len(items), quiet) as advance:
+
+        def on_record(rec: dict[str, Any]) -> None:
+            if stream:
+                from ..extractors.formats import to_json_line
+
+                sys.stdout.write(to_json_line(rec))
+                sys.stdout.flush()
+            advance(rec["status"])
+
+        summary = runner.run(items, on_record)
+
+    for source, _status, why in summary.failures:
+        error(f"{source}: {why}")
+    if not quiet:
+        _print_summary(summary)
+    if summary.interrupted:
+        error("interrupted")
+        sys.exit(ExitStatus.INTERRUPTED)
+    if summary.failures:
+        sys.exit(ExitStatus.SOURCES_FAILED)
+
+
+@contextmanager
+def _interrupt_handler(interrupt: Callable[[], None]) -> Iterator[None]:
+    """SIGINT (Ctrl-C) asks the runner to stop instead of raising in the middle of a
+    manifest write."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum: int, frame: Any) -> None:
+        interrupt()
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _progress(total: int, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """Pages done / total, pages/s, failures and ETA on stderr when it is a terminal;
+    yields ``advance(status)``."""
+    from .render import console, is_terminal
+
+    if quiet or not is_terminal(stderr=True):
+        yield lambda status: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    start = time.perf_counter()
+    with Progress(
+        TextColumn("batch"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.1f} pages/s"),
+        TextColumn("{task.fields[failures]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("batch", total=total, rate=0.0, failures=0)
+        failures = 0
+
+        def advance(status: str) -> None:
+            nonlocal failures
+            if status in ("failed", "timeout"):
+                failures += 1
+            done = progress.tasks[0].completed + 1
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            progress.update(task, advance=1, rate=rate, failures=failures)
+
+        yield advance
+
+
+def _print_summary(summary: Summary) -> None:
+    """The summary on stderr: a rich table on a terminal, tab-separated lines
+    otherwise."""
+    from .render import console, is_terminal
+
+    median = summary.median_agreement
+    skipped = summary.counts["skipped"] + summary.already_done + summary.not_started
+    rows = [
+        ("ok", str(summary.counts["ok"])),
+        ("  no article", str(summary.empty)),
+        ("failed", str(summary.counts["failed"])),
+        ("timeouts", str(summary.counts["timeout"])),
+        ("skipped", str(skipped)),
+        ("  already done (resume)", str(summary.already_done)),
+        ("pages/s", f"{summary.pages_per_second:.1f}"),
+        ("median agreement", "-" if median is None else f"{median:.3f}"),
+    ]
+    lowest = summary.lowest_agreement(5)
+    if not is_terminal(stderr=True):
+        for key, value in rows:
+            click.echo(f"{key.strip()}\t{value}", err=True)
+        for source, score in lowest:
+            click.echo(f"low agreement\t{score:.3f}\t{source}", err=True)
+        return
+    from rich import box
+    from rich.table import Table
+
+    out = console(stderr=True)
+    t = Table(title="batch summary", box=box.SIMPLE_HEAD, title_justify="left", show_header=False)
+    t.add_column("", no_wrap=True)
+    t.add_column("", justify="right")
+    for key, value in rows:
+        t.add_row(key, value)
+    out.print(t)
+    if lowest:
+        low = Table(
+            title="lowest agreement (worth a look)",
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            header_style="bold",
+        )
+        low.add_column("agreement", justify="right")
+        low.add_column("page", overflow="fold")
+        for source, score in lowest:
+            low.add_row(f"{score:.3f}", source)
+        out.print(low)

@@ -1,0 +1,922 @@
+"""Batch runs: many pages through one backend, in worker processes, resumably.
+
+The engine behind ``unboil batch``; no click, no rich. The pieces:
+
+- ``discover`` turns folders (walked recursively, file names matched against globs),
+  files and URL lists into ``Input``\\ s, each with the output path it will get.
+- Output paths mirror the inputs and are predictable from them: a file found in a
+  folder ``DIR`` keeps its path relative to ``DIR`` (``DIR/a/b/page.html.gz`` ->
+  ``OUTDIR/a/b/page.txt``), a file named on its own keeps its name (``x/page.htm`` ->
+  ``OUTDIR/page.txt``), a URL becomes ``host[_port]/path`` (``https://h/a/b.html?q``
+  -> ``OUTDIR/h/a/b-<8 hex of the query>.txt``; a path ending in ``/`` ends in
+  ``index``). ``.gz`` and then one extension are dropped. When two inputs would get
+  the same path, the later one's name gets ``-<8 hex of its source>`` appended.
+- ``process_page`` is what a worker process runs for one page: load (or take the
+  fetched page), extract, score agreement, write the output atomically, return the
+  manifest record as a plain dict.
+- ``BatchRunner`` drives a pebble ``ProcessPool``: a per-page timeout that kills and
+  replaces a stuck worker (the futures' results are always read), workers recycled
+  every ``recycle`` pages so memory stays flat, at most a few pages queued per worker.
+  URLs are fetched in the parent by a thread pool (per-host limit, retries with
+  backoff on 429/5xx and connection errors, size cap, optional hishel cache) and the
+  fetched page goes to a worker.
+- ``Manifest``: ``OUTDIR/unboil-manifest.jsonl``, one record per processed input,
+  appended (one write, flush, fsync) only *after* the input's output file was renamed
+  into place. See ``MANIFEST_FIELDS`` for the schema.
+
+Resume rule (``resume=True``): the manifest is read, a truncated last line (a run
+killed mid-write) is cut off. An input is skipped when its **last** record is ``ok``,
+for the same backend and the same output path, and that output file exists. Every
+other input -- never seen, ``failed``, ``timeout``, ``skipped`` (interrupted), or whose
+output is gone -- is processed again and gets a new record appended. So an input has
+at most one ``ok`` record, never followed by another record, and its last record is
+its current state; earlier ``failed``/``timeout`` records stay as history. Without
+``resume`` the manifest is started afresh.
+
+Agreement score: for the ``consensus`` backend, the mean pairwise
+``scoring.agreement`` between its members' texts (how much the extractors agreed on
+the page); for any other backend, the agreement with ``agreement_backend`` when one is
+given (it is run on the page too), else null.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import hashlib
+import importlib
+import itertools
+import json
+import os
+import random
+import re
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .errors import SourceError, UnboilError
+from .loading import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .base import Backend, Extraction
+    from .page import Page
+
+__all__ = [
+    "DEFAULT_GLOBS",
+    "EXTENSIONS",
+    "MANIFEST_FIELDS",
+    "MANIFEST_NAME",
+    "STATUSES",
+    "BatchConfig",
+    "BatchError",
+    "BatchRunner",
+    "Fetcher",
+    "Input",
+    "Manifest",
+    "Summary",
+    "discover",
+    "process_page",
+    "read_manifest",
+]
+
+DEFAULT_GLOBS = ("*.html", "*.htm", "*.html.gz")
+MANIFEST_NAME = "unboil-manifest.jsonl"
+#: output file extension of each format (jsonl streams to stdout and has no files)
+EXTENSIONS = {"txt": ".txt", "markdown": ".md", "json": ".json"}
+STATUSES = ("ok", "failed", "timeout", "skipped")
+DEFAULT_RECYCLE = 100
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+#: The manifest record, one JSON object a line. ``output``/``html`` are relative to
+#: OUTDIR, with ``/``. ``status``: ``ok`` (extracted and written; ``words`` may be 0,
+#: then ``reason`` says why), ``failed`` (not loaded, not HTML, fetch or backend
+#: error: ``error`` says why), ``timeout`` (the page, or its fetch, took longer than
+#: the timeout; a stuck worker was killed), ``skipped`` (interrupted before it was
+#: done). ``agreement`` is in [0, 1] or null (see the module docstring).
+MANIFEST_FIELDS = {
+    "source": "the file path or URL, as given or found",
+    "kind": "file | url",
+    "output": "output file, relative to OUTDIR; null when not written",
+    "html": "the saved raw page (--save-html), relative to OUTDIR; else null",
+    "backend": "backend name",
+    "version": "backend version",
+    "status": "ok | failed | timeout | skipped",
+    "error": "one-line error, null when ok",
+    "reason": "why the text is empty when it is (e.g. no article found), else null",
+    "seconds": "wall time of the page in its worker (load, extract, write)",
+    "words": "words in the extracted text",
+    "agreement": "agreement score in [0, 1], or null",
+    "title": "the page title, or null",
+    "url": "final URL after redirects (URLs only)",
+    "encoding": "the codec the page was decoded with",
+    "finished": "UTC time the record was written (ISO 8601)",
+}
+
+_TMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # fsutil.atomic_write's temp files
+
+
+class BatchError(UnboilError):
+    """A batch cannot start: bad inputs or options (a usage error)."""
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Input:
+    """One page to process. ``stem`` is its output path relative to OUTDIR, without
+    the extension (posix separators)."""
+
+    source: str
+    kind: str  # "file" | "url"
+    stem: str
+
+    def output(self, fmt: str) -> str:
+        return self.stem + EXTENSIONS.get(fmt, ".json")
+
+
+def _strip_extensions(name: str) -> str:
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    stem, dot, _ext = name.rpartition(".")
+    return stem if dot and stem else name
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe(segment: str) -> str:
+    return _UNSAFE.sub("_", segment)[:150] or "_"
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def url_stem(url: str) -> str:
+    """``https://host:8080/a/b.html?x=1`` -> ``host_8080/a/b-<hash of x=1>``."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = _safe((parts.hostname or "unknown-host").lower()) + (f"_{port}" if port else "")
+    segments = [_safe(s) for s in parts.path.split("/") if s not in ("", ".", "..")]
+    if not segments or parts.path.endswith("/"):
+        segments.append("index")
+    last = segments[-1]
+    stem, dot, ext = last.rpartition(".")
+    if dot and stem and ext.isalnum() and len(ext) <= 5:
+        last = stem
+    if parts.query:
+        last += "-" + _short_hash(parts.query)
+    segments[-1] = last
+    return str(PurePosixPath(host, *segments))
+
+
+def read_url_list(lines: Iterable[str]) -> list[str]:
+    """One URL a line; blank lines and ``#`` comments skipped."""
+    urls = []
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#"):
+            urls.append(line)
+    return urls
+
+
+def _walk(root: Path, globs: tuple[str, ...], exclude: Path | None) -> Iterator[Path]:
+    patterns = [g.lower() for g in globs]
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d for d in dirnames if exclude is None or (here / d).resolve() != exclude
+        )
+        for name in sorted(filenames):
+            if any(fnmatch.fnmatchcase(name.lower(), p) for p in patterns):
+                yield here / name
+
+
+def discover(
+    paths: Iterable[str],
+    urls: Iterable[str] = (),
+    *,
+    globs: tuple[str, ...] = DEFAULT_GLOBS,
+    outdir: str | os.PathLike[str] | None = None,
+) -> list[Input]:
+    """Folders (recursive, file names matched against ``globs``), files and URLs, in
+    the order given, each once, with non-clashing output stems. A path that does not
+    exist is a ``BatchError``. ``outdir`` is never walked into."""
+    exclude = Path(outdir).resolve() if outdir is not None else None
+    found: list[tuple[str, str, str]] = []  # source, kind, stem
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in _walk(path, globs, exclude):
+                rel = file.relative_to(path)
+                stem = rel.with_name(_strip_extensions(rel.name)).as_posix()
+                found.append((str(file), "file", stem))
+        elif path.exists():
+            found.append((str(path), "file", _strip_extensions(path.name)))
+        else:
+            raise BatchError(f"{raw}: no such file or folder")
+    for url in urls:
+        found.append((url, "url", url_stem(url)))
+
+    inputs: list[Input] = []
+    seen_sources: set[str] = set()
+    used: set[str] = set()
+    for source, kind, stem in found:
+        if source in seen_sources:
+            continue
+        seen_sources.add(source)
+        stem = "/".join(_safe(s) if s in (".", "..") else s for s in stem.split("/"))
+        if stem.casefold() in used:
+            stem = f"{stem}-{_short_hash(source)}"
+        used.add(stem.casefold())
+        inputs.append(Input(source, kind, stem))
+    return inputs
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def read_manifest(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every complete record of a manifest, in order; a truncated or garbled line (a
+    run killed mid-write) is ignored."""
+    records = []
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    for line in data.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and "source" in rec and "status" in rec:
+            records.append(rec)
+    return records
+
+
+class Manifest:
+    """The append-only JSONL manifest. Each ``append`` is one ``write`` of a whole
+    line followed by ``fsync``: after a crash the file holds whole records plus at
+    most one truncated last line, which ``open`` cuts off."""
+
+    def __init__(self, path: str | os.PathLike[str], *, resume: bool) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.records: list[dict[str, Any]] = []
+        if resume and self.path.exists():
+            self._cut_truncated_tail()
+            self.records = read_manifest(self.path)
+            mode = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        else:
+            mode = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+        self._fd: int | None = os.open(self.path, mode, 0o666)
+        self._lock = threading.Lock()
+
+    def _cut_truncated_tail(self) -> None:
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            os.truncate(self.path, data.rfind(b"\n") + 1)
+
+    def last_records(self) -> dict[str, dict[str, Any]]:
+        """The last record of each source."""
+        return {rec["source"]: rec for rec in self.records}
+
+    def append(self, rec: dict[str, Any]) -> None:
+        line = (json.dumps(rec, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        with self._lock:
+            if self._fd is None:
+                raise ValueError("manifest is closed")
+            written = 0
+            while written < len(line):  # a regular file takes it all in one write
+                written += os.write(self._fd, line[written:])
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self) -> Manifest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def remove_stale_temp_files(outdir: str | os.PathLike[str]) -> int:
+    """Delete the temp files a killed run left behind (``.NAME.XXXXXXXX.tmp``, as
+    ``fsutil.atomic_write`` names them) under ``outdir``; returns how many."""
+    removed = 0
+    for dirpath, _dirs, files in os.walk(outdir):
+        for name in files:
+            if _TMP_FILE.match(name):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(dirpath, name))
+                    removed += 1
+    return removed
+
+
+# --------------------------------------------------------------------------- one page
+
+
+@dataclass
+class Task:
+    """What a worker needs for one page (pickled to it)."""
+
+    source: str
+    kind: str
+    backend: str
+    fmt: str
+    title: bool = False
+    max_bytes: int = DEFAULT_MAX_BYTES
+    agreement_backend: str | None = None
+    include_text: bool = False
+    #: absolute output path and the same relative to OUTDIR; None: nothing written
+    output: str | None = None
+    output_rel: str | None = None
+    html_output: str | None = None
+    html_rel: str | None = None
+    #: the fetched page (URLs), else None and ``source`` is read as a file
+    page: Page | None = None
+
+
+_backends: dict[str, Backend] = {}
+
+
+def _backend(name: str) -> Backend:
+    if name not in _backends:
+        from .registry import get
+
+        _backends[name] = get(name)
+    return _backends[name]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def base_record(source: str, kind: str, backend: str, status: str, **fields: Any) -> dict[str, Any]:
+    """A manifest record with every field present (``MANIFEST_FIELDS`` order)."""
+    rec: dict[str, Any] = {
+        "source": source,
+        "kind": kind,
+        "output": None,
+        "html": None,
+        "backend": backend,
+        "version": None,
+        "status": status,
+        "error": None,
+        "reason": None,
+        "seconds": 0.0,
+        "words": 0,
+        "agreement": None,
+        "title": None,
+        "url": None,
+        "encoding": None,
+        "finished": None,
+    }
+    rec.update(fields)
+    return rec
+
+
+def agreement_score(result: Extraction, other: Extraction | None = None) -> float | None:
+    """Mean pairwise agreement of a consensus result's members; else the agreement
+    between ``result`` and ``other``; None when there is nothing to compare."""
+    from .scoring import agreement
+
+    if result.members:
+        texts = [m.text for m in result.members.values() if m.ok]
+        pairs = list(itertools.combinations(texts, 2))
+        if not pairs:
+            return None
+        return round(sum(agreement(a, b) for a, b in pairs) / len(pairs), 4)
+    if other is not None and other.ok:
+        return round(agreement(result.text, other.text), 4)
+    return None
+
+
+def process_page(task: Task) -> dict[str, Any]:
+    """Load, extract, score and write one page; the manifest record. Never raises for
+    a page-level failure (the record says ``failed``)."""
+    from . import formats
+    from .base import ExtractOptions
+    from .fsutil import atomic_write
+    from .loading import load_file
+
+    start = time.perf_counter()
+    rec = base_record(task.source, task.kind, task.backend, "failed")
+    page = task.page
+    try:
+        if page is None:
+            page = load_file(task.source, max_bytes=task.max_bytes)
+    except SourceError as exc:
+        rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
+        return rec
+    options = ExtractOptions(title=task.title)
+    result = _backend(task.backend).extract(page, options)
+    rec.update(
+        version=result.version,
+        title=result.title,
+        url=page.url,
+        encoding=page.encoding,
+        reason=result.reason,
+        words=result.words,
+    )
+    if result.error:
+        rec.update(error=f"{task.backend} failed: {result.error}")
+        rec["seconds"] = round(time.perf_counter() - start, 6)
+        return rec
+    other = None
+    if task.agreement_backend and not result.members:
+        other = _backend(task.agreement_backend).extract(page, ExtractOptions())
+    rec["agreement"] = agreement_score(result, other)
+    if task.html_output:
+        atomic_write(task.html_output, page.raw)
+        rec["html"] = task.html_rel
+    if task.output:
+        if task.fmt == "markdown":
+            body = formats.to_markdown(result)
+        elif task.fmt == "json":
+            body = formats.to_json([formats.record(task.source, result, page)])
+        else:
+            body = formats.to_txt(result)
+        atomic_write(task.output, body)
+        rec["output"] = task.output_rel
+    if task.include_text:
+        rec["text"] = result.text
+    rec["status"] = "ok"
+    rec["seconds"] = round(time.perf_counter() - start, 6)
+    return rec
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+class RetryTransport:
+    """An httpx transport that retries on 429/5xx answers and connection errors, with
+    exponential backoff (and ``Retry-After`` when the server gives one, capped)."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_wait: float = 10.0,
+    ) -> None:
+        self.inner = inner
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+
+    def _wait(self, attempt: int, retry_after: str | None) -> None:
+        delay = self.backoff * 2**attempt * (1 + random.random() / 4)
+        if retry_after and retry_after.strip().isdigit():
+            delay = max(delay, float(retry_after))
+        time.sleep(min(delay, self.max_wait))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import httpx
+
+        for attempt in itertools.count():
+            try:
+                response = self.inner.handle_request(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
+                if attempt >= self.retries:
+                    raise
+                self._wait(attempt, None)
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < self.retries:
+                retry_after = response.headers.get("retry-after")
+                response.close()
+                self._wait(attempt, retry_after)
+                continue
+            return response
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class Fetcher:
+    """Fetches URLs for a batch from several threads: one shared httpx client (with
+    retries, and a hishel on-disk cache when ``cache_dir`` is given), at most
+    ``per_host`` requests at a time to one host; ``loading.fetch`` caps redirects, the
+    body size and the time."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        per_host: int = 4,
+        connections: int = 16,
+        retries: int = 3,
+        backoff: float = 0.5,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        import httpx
+
+        from .loading import ACCEPT, USER_AGENT
+
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.per_host = per_host
+        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        transport: Any = RetryTransport(
+            httpx.HTTPTransport(limits=limits), retries=retries, backoff=backoff
+        )
+        if cache_dir is not None:
+            from hishel import SqliteStorage
+            from hishel.httpx import CacheTransport
+
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            storage = SqliteStorage(database_path=Path(cache_dir) / "unboil-http-cache.sqlite")
+            transport = CacheTransport(next_transport=transport, storage=storage)
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+            transport=transport,
+        )
+
+    def _semaphore(self, url: str) -> threading.BoundedSemaphore:
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            if host not in self._semaphores:
+                self._semaphores[host] = threading.BoundedSemaphore(self.per_host)
+            return self._semaphores[host]
+
+    def fetch(self, url: str) -> Page:
+        from .loading import fetch
+
+        with self._semaphore(url):
+            return fetch(url, timeout=self.timeout, max_bytes=self.max_bytes, client=self.client)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class BatchConfig:
+    backend: str = "trafilatura"
+    fmt: str = "txt"
+    #: None: no files, no manifest; records (with their text) go to ``on_record``
+    outdir: str | None = None
+    jobs: int = 1
+    timeout: float = 30.0
+    #: a worker is replaced after this many pages (memory stays flat)
+    recycle: int = DEFAULT_RECYCLE
+    max_bytes: int = DEFAULT_MAX_BYTES
+    title: bool = False
+    agreement_backend: str | None = None
+    resume: bool = False
+    save_html: bool = False
+    cache_dir: str | None = None
+    per_host: int = 4
+    fetchers: int = 16
+    retries: int = 3
+    backoff: float = 0.5
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    #: inputs skipped because an earlier run already did them (resume)
+    already_done: int = 0
+    #: inputs never started because the run was interrupted
+    not_started: int = 0
+    #: pages that were extracted fine but hold no article
+    empty: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    #: (source, status, error) of every failed or timed-out input, in finishing order
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (source, agreement) of every ok page that has a score
+    agreements: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def processed(self) -> int:
+        return self.counts["ok"] + self.counts["failed"] + self.counts["timeout"]
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def median_agreement(self) -> float | None:
+        return statistics.median(a for _, a in self.agreements) if self.agreements else None
+
+    def lowest_agreement(self, n: int = 5) -> list[tuple[str, float]]:
+        return sorted(self.agreements, key=lambda x: (x[1], x[0]))[:n]
+
+    def add(self, rec: dict[str, Any]) -> None:
+        status = rec["status"]
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if status in ("failed", "timeout"):
+            self.failures.append((rec["source"], status, rec.get("error") or status))
+        if status == "ok":
+            if not rec.get("words"):
+                self.empty += 1
+            if rec.get("agreement") is not None:
+                self.agreements.append((rec["source"], float(rec["agreement"])))
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: exit when the parent process is gone (killed with SIGKILL, the
+    pool cannot stop us), so no orphan keeps writing into OUTDIR."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="unboil-parent-watch", daemon=True).start()
+
+
+def _mp_context() -> Any:
+    """fork on Linux: workers start with the parent's imports (and the backends
+    registered in-process); the platform's default elsewhere."""
+    import multiprocessing
+    import sys
+
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _preload(name: str) -> None:
+    """Import a backend's libraries in the parent so that forked workers (recycled
+    ones too) start with them loaded."""
+    from .registry import get_class
+
+    with contextlib.suppress(Exception):
+        for module in get_class(name).modules:
+            importlib.import_module(module)
+
+
+class BatchRunner:
+    """Runs a batch. ``run(inputs, on_record)`` calls ``on_record(rec)`` in the
+    calling thread for every record as it is made (after it was written to the
+    manifest) and returns the ``Summary``. ``interrupt()`` may be called from a
+    signal handler: the first call stops starting new pages and lets the pages in
+    flight finish; the second abandons them (recorded ``skipped``)."""
+
+    def __init__(self, config: BatchConfig) -> None:
+        self.config = config
+        self._interrupts = 0
+        self.manifest: Manifest | None = None
+
+    def interrupt(self) -> None:
+        self._interrupts += 1
+
+    # -- planning -----------------------------------------------------------------
+
+    def plan(self, inputs: list[Input]) -> tuple[list[Input], int]:
+        """Opens the manifest (when there is an OUTDIR) and returns the inputs to
+        process and how many are skipped as already done (resume)."""
+        cfg = self.config
+        if cfg.outdir is None:
+            return list(inputs), 0
+        outdir = Path(cfg.outdir)
+        outdir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(outdir)
+        self.manifest = Manifest(outdir / MANIFEST_NAME, resume=cfg.resume)
+        if not cfg.resume:
+            return list(inputs), 0
+        last = self.manifest.last_records()
+        todo = []
+        for item in inputs:
+            rec = last.get(item.source)
+            output = item.output(cfg.fmt)
+            if (
+                rec is not None
+                and rec.get("status") == "ok"
+                and rec.get("backend") == cfg.backend
+                and rec.get("output") == output
+                and (outdir / output).is_file()
+            ):
+                continue
+            todo.append(item)
+        return todo, len(inputs) - len(todo)
+
+    def _task(self, item: Input, page: Page | None = None) -> Task:
+        cfg = self.config
+        task = Task(
+            source=item.source,
+            kind=item.kind,
+            backend=cfg.backend,
+            fmt=cfg.fmt,
+            title=cfg.title,
+            max_bytes=cfg.max_bytes,
+            agreement_backend=cfg.agreement_backend,
+            include_text=cfg.outdir is None,
+            page=page,
+        )
+        if cfg.outdir is not None:
+            rel = item.output(cfg.fmt)
+            task.output, task.output_rel = str(Path(cfg.outdir, rel)), rel
+            if cfg.save_html and item.kind == "url":
+                html_rel = item.stem + ".html"
+                task.html_output, task.html_rel = str(Path(cfg.outdir, html_rel)), html_rel
+        return task
+
+    # -- running ------------------------------------------------------------------
+
+    def run(
+        self, inputs: list[Input], on_record: Callable[[dict[str, Any]], None] | None = None
+    ) -> Summary:
+        from pebble import ProcessExpired, ProcessPool
+
+        cfg = self.config
+        todo, done_before = self.plan(inputs)
+        summary = Summary(total=len(inputs), already_done=done_before)
+        start = time.perf_counter()
+
+        def emit(rec: dict[str, Any]) -> None:
+            rec["finished"] = _now()
+            if self.manifest is not None:
+                self.manifest.append(rec)
+            summary.add(rec)
+            if on_record is not None:
+                on_record(rec)
+
+        def skipped(item: Input, why: str = "interrupted") -> None:
+            emit(base_record(item.source, item.kind, cfg.backend, "skipped", error=why))
+
+        pending = list(reversed(todo))
+        fetcher: Fetcher | None = None
+        fetch_pool: ThreadPoolExecutor | None = None
+        if any(item.kind == "url" for item in todo):
+            fetcher = Fetcher(
+                timeout=cfg.timeout,
+                max_bytes=cfg.max_bytes,
+                per_host=cfg.per_host,
+                connections=cfg.fetchers,
+                retries=cfg.retries,
+                backoff=cfg.backoff,
+                cache_dir=cfg.cache_dir,
+            )
+            fetch_pool = ThreadPoolExecutor(cfg.fetchers, thread_name_prefix="unboil-fetch")
+        _preload(cfg.backend)
+        if cfg.agreement_backend:
+            _preload(cfg.agreement_backend)
+
+        pool = ProcessPool(
+            max_workers=cfg.jobs,
+            max_tasks=max(cfg.recycle, 0),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+            context=_mp_context(),
+        )
+        # Futures in flight: pool futures (extraction) and fetch futures (URLs).
+        extracting: dict[Future[Any], Input] = {}
+        fetching: dict[Future[Any], tuple[Input, float]] = {}
+        window = cfg.jobs * 2  # pages queued for the pool: enough to keep workers busy
+        stopping = aborted = False
+        try:
+            while pending or extracting or fetching:
+                if self._interrupts and not stopping:
+                    stopping = True
+                    for fut in [f for f in fetching if f.cancel()]:
+                        skipped(fetching.pop(fut)[0])
+                    for fut in [f for f in extracting if f.cancel()]:
+                        skipped(extracting.pop(fut))
+                if self._interrupts > 1:
+                    aborted = True
+                    break
+                while not stopping and pending:
+                    item = pending[-1]
+                    if item.kind == "url":
+                        assert fetch_pool is not None and fetcher is not None
+                        if len(fetching) >= cfg.fetchers * 2 or len(extracting) >= window:
+                            break
+                        pending.pop()
+                        fut = fetch_pool.submit(fetcher.fetch, item.source)
+                        fetching[fut] = (item, time.perf_counter())
+                    else:
+                        if len(extracting) >= window:
+                            break
+                        pending.pop()
+                        task = self._task(item)
+                        extracting[pool.schedule(process_page, (task,), timeout=cfg.timeout)] = item
+                if not (extracting or fetching):
+                    break
+                done, _ = wait([*extracting, *fetching], timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    if fut in fetching:
+                        item, began = fetching.pop(fut)
+                        try:
+                            page = fut.result()
+                        except CancelledError:
+                            skipped(item)
+                            continue
+                        except SourceError as exc:
+                            status = "timeout" if exc.cause.startswith("timed out") else "failed"
+                            emit(
+                                base_record(
+                                    item.source,
+                                    item.kind,
+                                    cfg.backend,
+                                    status,
+                                    error=exc.cause,
+                                    seconds=round(time.perf_counter() - began, 6),
+                                )
+                            )
+                            continue
+                        except Exception as exc:
+                            from .base import one_line
+
+                            emit(
+                                base_record(
+                                    item.source,
+                                    item.kind,
+                                    cfg.backend,
+                                    "failed",
+                                    error=f"fetch failed: {one_line(exc)}",
+                                )
+                            )
+                            continue
+                        if stopping:
+                            skipped(item)
+                            continue
+                        task = self._task(item, page)
+                        extracting[pool.schedule(process_page, (task,), timeout=cfg.timeout)] = item
+                        continue
+                    item = extracting.pop(fut)
+                    try:
+                        rec = fut.result()
+                    except CancelledError:
+                        skipped(item)
+                        continue
+                    except TimeoutError:
+                        rec = base_record(
+                            item.source,
+                            item.kind,
+                            cfg.backend,
+                            "timeout",
+                            error=f"timed out after {cfg.timeout:g}s (worker stopped)",
+                            seconds=cfg.timeout,
+                        )
+                    except ProcessExpired as exc:
+                        rec = base_record(
+                            item.source,
+                            item.kind,
+                            cfg.backend,
+                            "failed",
+                            error=f"worker died (exit code {exc.exitcode})",
+                        )
+                    except Exception as exc:
+                        from .base import one_line
+
+                        rec = base_record(
+                            item.source,
+                            item.kind,
+                            cfg.backend,
+                            "failed",
+                            error=f"internal error: {one_line(exc)}",
+                        )
+                    emit(rec)
+        finally:
+            if aborted or self._interrupts:
+                pool.stop()
+            else:
+                pool.close()
+            pool.join()
+            if aborted:
+                for item in extracting.values():
+                    skipped(item)
+                for item, _began in fetching.values():
+                    skipped(item)
+            if fetch_pool is not None:
+                fetch_pool.shutdown(wait=not aborted, cancel_futures=True)
+            if fetcher is not None:
+                fetcher.close()
+            if self.manifest is not None:
+                self.manifest.close()
+            summary.seconds = time.perf_counter() - start
+            summary.interrupted = bool(self._interrupts)
+            summary.not_started = len(pending)
+        return summary

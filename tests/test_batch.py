@@ -1,0 +1,464 @@
+"""``unboil batch``: folders, URL lists, timeouts, the manifest, resume after kill -9
+and Ctrl-C, exit statuses."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from click.testing import CliRunner, Result
+
+from unboil.cli.exitcodes import ExitStatus
+from unboil.cli.main import cli
+from unboil.extractors import registry
+from unboil.extractors.base import Backend, Block, Extraction, ExtractOptions
+from unboil.extractors.batch import (
+    MANIFEST_FIELDS,
+    MANIFEST_NAME,
+    Manifest,
+    discover,
+    read_manifest,
+    url_stem,
+)
+from unboil.extractors.page import Page
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "samples" / "seed-independent.html"
+UNBOIL = Path(sys.executable).with_name("unboil")
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, ["batch", *args], input=input, catch_exceptions=False)
+
+
+def page_html(n: int, extra: str = "") -> str:
+    body = "".join(
+        f"<p>Paragraph {i} of page {n} says something long enough to be kept as text, "
+        f"with words and more words about topic {n}.</p>"
+        for i in range(4)
+    )
+    head = f"<html><head><title>Page {n}</title></head>"
+    return f"{head}<body><article>{extra}{body}</article></body></html>"
+
+
+def manifest(outdir: Path) -> list[dict[str, Any]]:
+    return read_manifest(outdir / MANIFEST_NAME)
+
+
+def by_source(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {Path(r["source"]).name if r["kind"] == "file" else r["source"]: r for r in records}
+
+
+class SleepyBackend(Backend):
+    """All the text of the page, but sleeps forever on a page that says SLEEP."""
+
+    name = "test-sleepy"
+    modules: ClassVar[tuple[str, ...]] = ()
+
+    def run(self, page: Page, options: ExtractOptions) -> Extraction:
+        if "SLEEP" in page.html:
+            time.sleep(3600)
+        texts = [t.strip() for t in page.tree.itertext() if t.strip()]
+        return Extraction(backend=self.name, blocks=[Block(t) for t in texts])
+
+
+class MembersBackend(Backend):
+    """Looks like consensus: a result with two members that half agree."""
+
+    name = "test-members"
+    modules: ClassVar[tuple[str, ...]] = ()
+
+    def run(self, page: Page, options: ExtractOptions) -> Extraction:
+        words = page.tree.text_content().split()
+        a = Extraction("a", blocks=[Block(" ".join(words))])
+        b = Extraction("b", blocks=[Block(" ".join(words[: len(words) // 2]))])
+        return Extraction(backend=self.name, blocks=a.blocks, members={"a": a, "b": b})
+
+
+@pytest.fixture
+def test_backends() -> Iterator[None]:
+    registry.register(SleepyBackend)
+    registry.register(MembersBackend)
+    yield
+    registry.unregister(SleepyBackend.name)
+    registry.unregister(MembersBackend.name)
+
+
+# A backend installed as a plugin (dist-info on PYTHONPATH) for the subprocess tests:
+# slow enough that a run can be killed in the middle.
+SLOW_PLUGIN = """
+import time
+from unboil.extractors.base import Backend, Block, Extraction
+
+class SlowBackend(Backend):
+    name = "test-slow"
+    modules = ()
+
+    def run(self, page, options):
+        time.sleep(0.04)
+        texts = [t.strip() for t in page.tree.itertext() if t.strip()]
+        return Extraction(backend=self.name, blocks=[Block(t) for t in texts])
+"""
+
+
+@pytest.fixture
+def slow_env(tmp_path: Path) -> dict[str, str]:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "unboil_test_slow.py").write_text(SLOW_PLUGIN)
+    dist = plugins / "unboil_test_slow-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: unboil-test-slow\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[unboil.backends]\ntest-slow = unboil_test_slow:SlowBackend\n"
+    )
+    return {**os.environ, "PYTHONPATH": str(plugins), "NO_COLOR": "1"}
+
+
+def make_pages(folder: Path, n: int) -> list[Path]:
+    paths = []
+    for i in range(n):
+        p = folder / f"d{i % 3}" / f"page{i:02d}.html"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(page_html(i))
+        paths.append(p)
+    return paths
+
+
+# --- inputs and outputs -----------------------------------------------------------
+
+
+def test_folders_mixed_inputs_and_manifest_schema(tmp_path: Path) -> None:
+    src = tmp_path / "site"
+    (src / "a" / "b").mkdir(parents=True)
+    (src / "a" / "b" / "page.html").write_bytes(SEED.read_bytes())
+    (src / "a" / "zipped.html.gz").write_bytes(gzip.compress(SEED.read_bytes()))
+    (src / "latin.htm").write_bytes(
+        b"<html><meta charset='iso-8859-1'><body><article><p>"
+        + "Caf\xe9 cr\xe8me br\xfbl\xe9e, une recette tr\xe8s simple. ".encode("latin-1") * 10
+        + b"</p></article></body></html>"
+    )
+    (src / "binary.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (src / "empty.html").write_bytes(b"")
+    (src / "garbage.html").write_bytes(bytes(range(256)) * 40)
+    (src / "notes.txt").write_text("not taken: no glob matches it")
+    out = tmp_path / "out"
+
+    result = invoke(str(src), "-o", str(out), "-j", "2")
+
+    assert result.exit_code == ExitStatus.SOURCES_FAILED, result.output
+    recs = by_source(manifest(out))
+    assert set(recs) == {
+        "page.html",
+        "zipped.html.gz",
+        "latin.htm",
+        "binary.html",
+        "empty.html",
+        "garbage.html",
+    }
+    for rec in recs.values():
+        assert list(rec) == list(MANIFEST_FIELDS)
+        assert rec["status"] in ("ok", "failed")
+        assert isinstance(rec["seconds"], float) and isinstance(rec["words"], int)
+        assert rec["backend"] == "trafilatura"
+        assert (rec["error"] is None) == (rec["status"] == "ok")
+    assert recs["page.html"]["output"] == "a/b/page.txt"
+    assert recs["zipped.html.gz"]["output"] == "a/zipped.txt"
+    assert recs["latin.htm"]["status"] == "ok"
+    assert "Café crème" in (out / "latin.txt").read_text("utf-8")
+    seed_text = (out / "a" / "b" / "page.txt").read_text("utf-8")
+    assert "North Korean leader Kim Jong-un" in seed_text
+    assert (out / "a" / "zipped.txt").read_text("utf-8") == seed_text
+    assert recs["binary.html"]["error"] == "not an HTML page (looks like a PNG image)"
+    assert recs["empty.html"]["error"] == "empty page"
+    assert recs["garbage.html"]["status"] == "failed"
+    assert not (out / "notes.txt").exists()
+    # the failures are listed on stderr, one line each
+    failed = sorted(line for line in result.stderr.splitlines() if line.startswith("unboil: "))
+    assert failed == sorted(
+        f"unboil: {src / name}: {recs[name]['error']}"
+        for name in ("binary.html", "empty.html", "garbage.html")
+    )
+    assert "Traceback" not in result.stderr
+    assert "ok\t3" in result.stderr and "failed\t3" in result.stderr
+
+
+def test_all_ok_exits_0_and_formats(tmp_path: Path) -> None:
+    make_pages(tmp_path / "in", 4)
+    result = invoke(str(tmp_path / "in"), "-o", str(tmp_path / "md"), "-f", "markdown", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert sorted(
+        p.relative_to(tmp_path / "md").as_posix() for p in (tmp_path / "md").rglob("*.md")
+    ) == [
+        "d0/page00.md",
+        "d0/page03.md",
+        "d1/page01.md",
+        "d2/page02.md",
+    ]
+    result = invoke(str(tmp_path / "in" / "d1"), "-o", str(tmp_path / "js"), "-f", "json", "-q")
+    assert result.exit_code == 0
+    data = json.loads((tmp_path / "js" / "page01.json").read_text())
+    assert data["title"] == "Page 1" and "Paragraph 0 of page 1" in data["text"]
+
+
+def test_jsonl_streams_records_with_text(tmp_path: Path) -> None:
+    make_pages(tmp_path, 3)
+    result = invoke(str(tmp_path), "-f", "jsonl", "-j", "1")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(lines) == 3
+    for rec in lines:
+        assert rec["status"] == "ok" and rec["output"] is None
+        assert "Paragraph 3 of page" in rec["text"]
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    make_pages(tmp_path, 1)
+    assert invoke(str(tmp_path / "nope"), "-o", str(tmp_path / "o")).exit_code == 2
+    assert invoke(str(tmp_path), "-f", "txt").exit_code == 2  # no -o and not jsonl
+    assert invoke(str(tmp_path), "-o", str(tmp_path / "o"), "-j", "0").exit_code == 2
+    assert invoke(str(tmp_path), "-f", "jsonl", "--resume").exit_code == 2
+    assert invoke(str(tmp_path), "-o", str(tmp_path / "o"), "-b", "no-such").exit_code == 2
+    assert invoke("-o", str(tmp_path / "o")).exit_code == 2
+    (tmp_path / "none").mkdir()
+    result = invoke(str(tmp_path / "none"), "-o", str(tmp_path / "o"))
+    assert result.exit_code == 2 and "no pages found" in result.stderr
+
+
+def test_output_paths_are_predictable(tmp_path: Path) -> None:
+    assert url_stem("https://Example.org/news/a.html?id=3") == (
+        "example.org/news/a-" + __import__("hashlib").sha1(b"id=3").hexdigest()[:8]
+    )
+    assert url_stem("http://127.0.0.1:8080/") == "127.0.0.1_8080/index"
+    assert url_stem("https://h/a/b/") == "h/a/b/index"
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "p.html").write_text("<p>a</p>")
+    (tmp_path / "x" / "p.htm").write_text("<p>b</p>")
+    items = discover([str(tmp_path / "x")], ["https://h/p"], outdir=tmp_path / "x" / "out")
+    stems = [i.stem for i in items]
+    assert stems[0] == "p" and stems[1].startswith("p-") and stems[2] == "h/p"
+    assert len(set(stems)) == 3
+
+
+def test_agreement_of_members_and_summary(tmp_path: Path, test_backends: None) -> None:
+    make_pages(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    result = invoke(str(tmp_path / "in"), "-o", str(out), "-b", "test-members", "-j", "1")
+    assert result.exit_code == 0, result.output
+    scores = [r["agreement"] for r in manifest(out)]
+    assert all(0.3 < s < 0.9 for s in scores), scores
+    assert "median agreement\t" in result.stderr
+    assert result.stderr.count("low agreement\t") == 3
+    # another backend: agreement only with --agreement
+    result = invoke(str(tmp_path / "in"), "-o", str(out), "-b", "test-sleepy")
+    assert {r["agreement"] for r in manifest(out)} == {None}
+    result = invoke(
+        str(tmp_path / "in"), "-o", str(out), "-b", "test-sleepy", "--agreement", "alltext"
+    )
+    assert all(r["agreement"] > 0.5 for r in manifest(out))
+
+
+# --- timeouts ---------------------------------------------------------------------
+
+
+def test_backend_stuck_on_one_page_times_out(tmp_path: Path, test_backends: None) -> None:
+    make_pages(tmp_path / "in", 6)
+    (tmp_path / "in" / "stuck.html").write_text(page_html(99, "<p>SLEEP</p>"))
+    out = tmp_path / "out"
+    start = time.monotonic()
+    result = invoke(
+        str(tmp_path / "in"), "-o", str(out), "-b", "test-sleepy", "-j", "2", "--timeout", "1"
+    )
+    assert time.monotonic() - start < 15
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    recs = by_source(manifest(out))
+    assert recs["stuck.html"]["status"] == "timeout"
+    assert recs["stuck.html"]["error"].startswith("timed out after 1s")
+    assert [r["status"] for n, r in recs.items() if n != "stuck.html"] == ["ok"] * 6
+    assert f"unboil: {tmp_path / 'in' / 'stuck.html'}: timed out" in result.stderr
+
+
+# --- URLs -------------------------------------------------------------------------
+
+
+def test_url_list(tmp_path: Path, http_server: Any) -> None:
+    good = http_server.add("/good.html", page_html(1))
+    flaky = http_server.flaky("/flaky", page_html(2), failures=2, status=500)
+    hang = http_server.hang("/hang", 30)
+    missing = http_server.url("/missing")
+    gz = http_server.add(
+        "/gz", gzip.compress(page_html(3).encode()), headers={"Content-Encoding": "gzip"}
+    )
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"# pages\n{good}\n\n{flaky}\n  {hang}\n{missing}\n{gz}\n")
+    out = tmp_path / "out"
+    result = invoke(
+        "--urls",
+        str(urls),
+        "-o",
+        str(out),
+        "--timeout",
+        "3",  # the whole fetch, retries (0.5 s, then 1 s) included
+        "--save-html",
+        "--cache",
+        str(tmp_path / "cache"),
+        "-j",
+        "2",
+    )
+    assert result.exit_code == ExitStatus.SOURCES_FAILED, result.output
+    recs = by_source(manifest(out))
+    assert {u: r["status"] for u, r in recs.items()} == {
+        good: "ok",
+        flaky: "ok",
+        hang: "timeout",
+        missing: "failed",
+        gz: "ok",
+    }
+    assert http_server.hits("/flaky") == 3
+    assert recs[missing]["error"] == "HTTP 404 Not Found"
+    host = f"127.0.0.1_{http_server.port}"
+    assert recs[good]["output"] == f"{host}/good.txt"
+    assert recs[good]["html"] == f"{host}/good.html"
+    assert (out / host / "good.html").read_text() == page_html(1)
+    assert "Paragraph 1 of page 2" in (out / host / "flaky.txt").read_text()
+    assert len([x for x in result.stderr.splitlines() if x.startswith("unboil: http")]) == 2
+
+    # the cache answers a second run (the good page is not fetched again)
+    before = http_server.hits("/good.html")
+    result = invoke("--urls", "-", "-f", "jsonl", "--cache", str(tmp_path / "cache"), input=good)
+    assert result.exit_code == 0
+    assert http_server.hits("/good.html") == before
+    assert json.loads(result.stdout)["source"] == good
+
+
+# --- resume, kill -9, Ctrl-C ------------------------------------------------------
+
+
+def test_resume_skips_ok_and_redoes_the_rest(tmp_path: Path) -> None:
+    make_pages(tmp_path / "in", 3)
+    bad = tmp_path / "in" / "bad.html"
+    bad.write_bytes(b"")
+    out = tmp_path / "out"
+    assert invoke(str(tmp_path / "in"), "-o", str(out)).exit_code == 3
+    bad.write_text(page_html(7))
+    (out / "d0" / "page00.txt").unlink()  # an output gone: redone
+    with (out / MANIFEST_NAME).open("a") as f:
+        f.write('{"source": "truncated')  # a run killed in mid-write
+    result = invoke(str(tmp_path / "in"), "-o", str(out), "--resume")
+    assert result.exit_code == 0, result.output
+    assert "already done (resume)\t2" in result.stderr
+    recs = manifest(out)
+    statuses = Counter((Path(r["source"]).name, r["status"]) for r in recs)
+    assert statuses == {
+        ("page00.html", "ok"): 2,
+        ("page01.html", "ok"): 1,
+        ("page02.html", "ok"): 1,
+        ("bad.html", "failed"): 1,
+        ("bad.html", "ok"): 1,
+    }
+    assert (out / MANIFEST_NAME).read_text().endswith("}\n")
+    # nothing left to do
+    result = invoke(str(tmp_path / "in"), "-o", str(out), "--resume")
+    assert result.exit_code == 0 and len(manifest(out)) == len(recs)
+    # without --resume the manifest starts afresh
+    assert invoke(str(tmp_path / "in"), "-o", str(out), "-q").exit_code == 0
+    assert len(manifest(out)) == 4
+
+
+def test_manifest_cuts_a_truncated_last_line(tmp_path: Path) -> None:
+    path = tmp_path / MANIFEST_NAME
+    path.write_text('{"source": "a", "status": "ok"}\n{"source": "b", "sta')
+    with Manifest(path, resume=True) as m:
+        assert [r["source"] for r in m.records] == ["a"]
+        m.append({"source": "c", "status": "ok"})
+    assert [r["source"] for r in read_manifest(path)] == ["a", "c"]
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(UNBOIL), "batch", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def _wait_for_records(path: Path, n: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_bytes().count(b"\n") >= n:
+            return
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        time.sleep(0.02)
+    raise AssertionError("no records")
+
+
+def test_kill_9_then_resume_is_exactly_once(tmp_path: Path, slow_env: dict[str, str]) -> None:
+    pages = make_pages(tmp_path / "in", 60)
+    clean, out = tmp_path / "clean", tmp_path / "out"
+    args = ["-b", "test-slow", "-j", "2", "-q"]
+    assert _run([str(tmp_path / "in"), "-o", str(clean), *args], slow_env).returncode == 0
+
+    proc = subprocess.Popen(
+        [str(UNBOIL), "batch", str(tmp_path / "in"), "-o", str(out), *args],
+        env=slow_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    _wait_for_records(out / MANIFEST_NAME, 12, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed = len(manifest(out))
+    assert 12 <= killed < 60
+
+    result = _run([str(tmp_path / "in"), "-o", str(out), "--resume", *args], slow_env)
+    assert result.returncode == 0, result.stderr
+    recs = manifest(out)
+    counts = Counter(r["source"] for r in recs)
+    assert set(counts) == {str(p) for p in pages}
+    assert set(counts.values()) == {1}, "every input exactly once"
+    assert {r["status"] for r in recs} == {"ok"}
+    produced = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    expected = sorted(p.relative_to(clean) for p in clean.rglob("*") if p.is_file())
+    assert produced == expected  # no temp files left behind
+    for rel in expected:
+        if rel.name != MANIFEST_NAME:
+            assert (out / rel).read_bytes() == (clean / rel).read_bytes(), rel
+
+
+def test_ctrl_c_stops_cleanly_with_130(tmp_path: Path, slow_env: dict[str, str]) -> None:
+    pages = make_pages(tmp_path / "in", 60)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [str(UNBOIL), "batch", str(tmp_path / "in"), "-o", str(out), "-b", "test-slow", "-j", "2"],
+        env=slow_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_records(out / MANIFEST_NAME, 5, proc)
+    proc.send_signal(signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == ExitStatus.INTERRUPTED, stderr
+    assert "unboil: interrupted" in stderr and "pages/s\t" in stderr
+    assert "Traceback" not in stderr
+    recs = manifest(out)
+    assert 5 <= len(recs) < 60
+    assert {r["status"] for r in recs} <= {"ok", "skipped"}
+    for rec in recs:
+        if rec["status"] == "ok":
+            text = (out / rec["output"]).read_text()
+            assert "Paragraph 3 of page" in text and text.endswith(".\n")
+    result = _run([str(tmp_path / "in"), "-o", str(out), "--resume", "-b", "test-slow"], slow_env)
+    assert result.returncode == 0, result.stderr
+    oks = Counter(r["source"] for r in manifest(out) if r["status"] == "ok")
+    assert set(oks) == {str(p) for p in pages} and set(oks.values()) == {1}
