@@ -103,6 +103,12 @@ def _default_jobs() -> int:
     "(consensus records its members' agreement without this).",
 )
 @click.option("--title/--no-title", default=False, help="Put the headline in front of the text.")
+@click.option(
+    "--metadata/--no-metadata",
+    default=True,
+    show_default=True,
+    help="Ask the backend for author, date, ... (--no-metadata is faster).",
+)
 @size_option
 @click.option(
     "--cache",
@@ -153,6 +159,7 @@ def batch(
     resume: bool,
     agreement_backend: str | None,
     title: bool,
+    metadata: bool,
     max_bytes: int,
     cache_dir: str | None,
     save_html: bool,
@@ -215,6 +222,7 @@ def batch(
         recycle=recycle,
         max_bytes=max_bytes,
         title=title,
+        metadata=metadata,
         agreement_backend=agreement_backend,
         resume=resume,
         save_html=save_html,

@@ -46,6 +46,12 @@ DEFAULT_BACKEND = "trafilatura"
     help="Keep or drop figure captions  [default: as the backend does]",
 )
 @click.option(
+    "--metadata/--no-metadata",
+    default=True,
+    show_default=True,
+    help="Ask the backend for author, date, ... (--no-metadata is faster).",
+)
+@click.option(
     "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
 )
 @size_option
@@ -58,6 +64,7 @@ def extract(
     output: str | None,
     title: bool,
     captions: bool | None,
+    metadata: bool,
     timeout: float,
     max_bytes: int,
 ) -> None:
@@ -74,7 +81,7 @@ def extract(
     from ..extractors.registry import get
 
     engine = get(backend)
-    options = ExtractOptions(title=title, captions=captions)
+    options = ExtractOptions(title=title, captions=captions, metadata=metadata)
     multiple = len(sources) > 1
     chunks: list[str] = []
     records: list[dict[str, Any]] = []

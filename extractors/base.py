@@ -44,6 +44,10 @@ class ExtractOptions:
     #: Figure captions: True keeps them, False drops them, None leaves it to the
     #: backend (consensus: as its strongest member does).
     captions: bool | None = None
+    #: Ask the library for metadata (author, date, ...). Off, backends may skip work
+    #: (trafilatura's date detection costs about a third of its time); the title is
+    #: then the page's own <title>.
+    metadata: bool = True
 
 
 @dataclass

@@ -344,6 +344,7 @@ class Task:
     backend: str
     fmt: str
     title: bool = False
+    metadata: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
     agreement_backend: str | None = None
     include_text: bool = False
@@ -428,7 +429,7 @@ def process_page(task: Task) -> dict[str, Any]:
     except SourceError as exc:
         rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
         return rec
-    options = ExtractOptions(title=task.title)
+    options = ExtractOptions(title=task.title, metadata=task.metadata)
     result = _backend(task.backend).extract(page, options)
     rec.update(
         version=result.version,
@@ -589,6 +590,7 @@ class BatchConfig:
     recycle: int = DEFAULT_RECYCLE
     max_bytes: int = DEFAULT_MAX_BYTES
     title: bool = False
+    metadata: bool = True
     agreement_backend: str | None = None
     resume: bool = False
     save_html: bool = False
@@ -730,6 +732,7 @@ class BatchRunner:
             backend=cfg.backend,
             fmt=cfg.fmt,
             title=cfg.title,
+            metadata=cfg.metadata,
             max_bytes=cfg.max_bytes,
             agreement_backend=cfg.agreement_backend,
             include_text=cfg.outdir is None,

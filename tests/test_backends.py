@@ -401,3 +401,16 @@ def test_page_language() -> None:
     ]
     for html, language in cases:
         assert Page.from_html(html).language == language, html
+
+
+def test_trafilatura_without_metadata_gives_the_same_text() -> None:
+    from unboil.extractors.base import ExtractOptions
+    from unboil.extractors.loading import load
+
+    page = load(str(Path(__file__).resolve().parent.parent / "samples" / "seed-independent.html"))
+    backend = registry.get("trafilatura")
+    full = backend.extract(page, ExtractOptions())
+    lean = backend.extract(page, ExtractOptions(metadata=False))
+    assert lean.text == full.text
+    assert full.metadata.get("date") and not lean.metadata
+    assert lean.title and "Kim Jong-un" in lean.title
