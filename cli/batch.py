@@ -143,6 +143,13 @@ def _default_jobs() -> int:
     help="Retries of a fetch on 429/5xx answers and connection errors (backoff 0.5 s, "
     "doubling; Retry-After honoured up to 10 s).",
 )
+@click.option(
+    "--audit",
+    is_flag=True,
+    help="Also write an HTML audit report per page (STEM.audit.html: the page with what "
+    "the consensus kept and stripped outlined) and OUTDIR/index.html listing the pages, "
+    "lowest agreement first (a page without one is scored against the consensus).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @common_options
 @handle_errors
@@ -166,6 +173,7 @@ def batch(
     per_host: int,
     fetchers: int,
     retries: int,
+    audit: bool,
     quiet: bool,
 ) -> None:
     """Clean every page in FOLDERs (recursively), FILEs and a URL list, in parallel.
@@ -197,6 +205,8 @@ def batch(
         raise click.UsageError("-o OUTDIR is required unless -f jsonl (records on stdout)")
     if outdir is not None and fmt == "jsonl":
         raise click.UsageError("-f jsonl streams records to stdout: drop -o, or use -f json")
+    if audit and outdir is None:
+        raise click.UsageError("--audit needs -o OUTDIR (the reports and index.html go there)")
     if resume and outdir is None:
         raise click.UsageError("--resume needs -o OUTDIR (it reads OUTDIR's manifest)")
     urls = read_url_list(urls_file) if urls_file is not None else []
@@ -230,6 +240,7 @@ def batch(
         per_host=per_host,
         fetchers=fetchers,
         retries=retries,
+        audit=audit,
     )
     runner = BatchRunner(config)
     stream = fmt == "jsonl"
@@ -246,6 +257,10 @@ def batch(
 
         summary = runner.run(items, on_record)
 
+    if audit and outdir is not None:
+        from ..extractors.audit import write_index
+
+        write_index(outdir)
     for source, _status, why in summary.failures:
         error(f"{source}: {why}")
     if not quiet:

@@ -115,6 +115,7 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
+    from .audit import audit
     from .backends import backends
     from .batch import batch
     from .bench import bench
@@ -125,6 +126,7 @@ def _register_commands() -> None:
 
     cli.add_command(extract)
     cli.add_command(backends)
+    cli.add_command(audit)
     cli.add_command(batch)
     cli.add_command(bench)
     cli.add_command(check)

@@ -353,6 +353,9 @@ class Task:
     output_rel: str | None = None
     html_output: str | None = None
     html_rel: str | None = None
+    #: the audit report (``--audit``), absolute and relative to OUTDIR
+    audit_output: str | None = None
+    audit_rel: str | None = None
     #: the fetched page (URLs), else None and ``source`` is read as a file
     page: Page | None = None
 
@@ -447,6 +450,14 @@ def process_page(task: Task) -> dict[str, Any]:
     if task.agreement_backend and not result.members:
         other = _backend(task.agreement_backend).extract(page, ExtractOptions())
     rec["agreement"] = agreement_score(result, other)
+    if task.audit_output:
+        from .audit import audit_of
+
+        report, cons = audit_of(page, result)
+        atomic_write(task.audit_output, report)
+        rec["audit"] = task.audit_rel
+        if rec["agreement"] is None:  # as --agreement consensus would have scored it
+            rec["agreement"] = agreement_score(result, cons)
     if task.html_output:
         atomic_write(task.html_output, page.raw)
         rec["html"] = task.html_rel
@@ -599,6 +610,8 @@ class BatchConfig:
     fetchers: int = 16
     retries: int = 3
     backoff: float = 0.5
+    #: also write an audit report per page (STEM.audit.html) and OUTDIR/index.html
+    audit: bool = False
 
 
 @dataclass
@@ -744,6 +757,9 @@ class BatchRunner:
             if cfg.save_html and item.kind == "url":
                 html_rel = item.stem + ".html"
                 task.html_output, task.html_rel = str(Path(cfg.outdir, html_rel)), html_rel
+            if cfg.audit:
+                audit_rel = item.stem + ".audit.html"
+                task.audit_output, task.audit_rel = str(Path(cfg.outdir, audit_rel)), audit_rel
         return task
 
     # -- running ------------------------------------------------------------------

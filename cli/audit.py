@@ -1,0 +1,64 @@
+"""``unboil audit``: the page itself, with what the consensus kept and stripped outlined."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .exitcodes import ExitStatus
+from .main import common_options, error, handle_errors
+from .options import size_option
+
+
+@click.command("audit")
+@click.argument("source", metavar="PAGE")
+@click.option(
+    "-b",
+    "--backends",
+    default=None,
+    metavar="A,B,...",
+    help="Backends to compare with the consensus (the consensus always runs)  "
+    "[default: the consensus's members]",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write the report to FILE (atomically: a temp file, then a rename); '-': stdout.",
+)
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
+)
+@size_option
+@common_options
+@handle_errors
+def audit(source: str, backends: str | None, output: str, timeout: float, max_bytes: int) -> None:
+    """Write a self-contained HTML report of PAGE: the page's own layout, made inert
+    (no script runs, nothing is fetched), each text block outlined: kept by the
+    consensus (green), stripped (red), doubtful (amber). Hover or click a block to see
+    which backends kept it and the consensus probability; the side panel holds the
+    agreement matrix, words per backend and the extracted text.
+
+    \b
+    unboil audit page.html -o report.html
+    unboil audit https://example.org/a -b trafilatura,justext -o report.html
+    """
+    from ..extractors.audit import audit_page
+    from ..extractors.errors import SourceError
+    from ..extractors.loading import load
+
+    names = [n.strip() for n in backends.split(",") if n.strip()] if backends else None
+    try:
+        page = load(source, max_bytes=max_bytes, timeout=timeout)
+    except SourceError as exc:
+        error(f"{source}: {exc.cause}")
+        sys.exit(ExitStatus.SOURCES_FAILED)
+    report = audit_page(page, names)
+    if output == "-":
+        click.echo(report, nl=False)
+        return
+    from ..extractors.fsutil import atomic_write
+
+    atomic_write(output, report)

@@ -1,0 +1,566 @@
+"""An audit report: the page's own layout with every consensus block outlined.
+
+``audit_report(page, comparison)`` returns one self-contained HTML document: the page's
+HTML and inline styles, made safe, with each DOM block the consensus voted on marked
+``data-unboil="kept|stripped|doubtful"`` (plus ``data-p``, the model's probability,
+``data-members``, the member backends that kept it, and ``data-role``), and a fixed
+side panel with the agreement matrix, per-backend word counts and the extracted text.
+
+Safety: opening a report never runs the page's code nor contacts its servers.
+
+- lxml_html_clean's ``Cleaner`` drops scripts, ``javascript:`` URLs, ``on*`` handlers,
+  iframes/objects/embeds, ``<link>``, ``<meta>`` (refresh included) and ``<base>``;
+- then every attribute that fetches or navigates (``src``, ``srcset``, ``href``,
+  ``action``, ``poster``, ``background``, ``ping``, ``xlink:href``, ...) is removed
+  (links keep their target as an inert ``data-href``) and CSS ``url(...)`` /
+  ``@import`` of anything but ``data:`` is neutralised;
+- a strict Content-Security-Policy is the first element of ``<head>``: nothing may be
+  fetched but ``data:`` images, and only the report's own inline script (by nonce)
+  runs.
+
+Mapping votes to elements: ``Extraction.votes`` are the blocks of
+``blocks.segment(page.tree)`` in page order, without a reference to their element.
+``_runs`` walks a copy of the tree the way ``segment`` does and records, for every
+block, the element it sits in and the text nodes it is made of; votes are matched to
+these runs by their text (``difflib``), so a small drift between the two walks costs a
+block its outline, never a wrong one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .htmltree import BLOCK_TAGS, SKIP_TAGS, body_of, collapse_ws, strip_invisible
+from .scoring import tokens
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+    from .base import BlockVote, Extraction
+    from .compare import Comparison
+    from .page import Page
+
+KEPT, STRIPPED, DOUBTFUL = "kept", "stripped", "doubtful"
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+#: attributes that fetch a resource or navigate somewhere
+_URL_ATTRS = frozenset(
+    {"src", "srcset", "href", "action", "formaction", "poster", "background", "ping"}
+    | {"data", "codebase", "archive", "longdesc", "cite", "manifest", "lowsrc", "dynsrc"}
+    | {"imagesrcset", "imagesizes", "xlink:href", "{http://www.w3.org/1999/xlink}href"}
+)
+#: tags removed with their content (on top of what the Cleaner removes)
+_KILL_TAGS = ("script", "noscript", "iframe", "frame", "frameset", "object", "embed")
+_KILL_TAGS_MORE = ("applet", "link", "meta", "base", "portal", "template")
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)(?!data:)[^)]*\1\s*\)", re.IGNORECASE)
+_CSS_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
+_CSS_EXPRESSION = re.compile(r"expression\s*\(", re.IGNORECASE)
+
+
+def csp(nonce: str) -> str:
+    """The report's Content-Security-Policy."""
+    return (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"script-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'"
+    )
+
+
+# -- blocks -> elements ----------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One block of the page as ``segment`` cuts it, with where its text lives."""
+
+    text: str
+    #: the innermost block-level element the text sits in
+    anchor: HtmlElement
+    #: (element, "text" | "tail") of each non-blank text node of the block
+    pieces: list[tuple[HtmlElement, str]] = field(default_factory=list)
+
+
+def _hidden(el: HtmlElement) -> bool:
+    attrib = el.attrib
+    if not attrib:
+        return False
+    if attrib.get("hidden") is not None or attrib.get("aria-hidden") == "true":
+        return True
+    style = attrib.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def _skipped(el: HtmlElement) -> bool:
+    return not isinstance(el.tag, str) or el.tag in SKIP_TAGS or _hidden(el)
+
+
+def runs(root: HtmlElement) -> list[Run]:
+    """The blocks of a parsed page as ``blocks.segment`` cuts them (same texts, same
+    order), each with its anchor element and text nodes."""
+    body = body_of(root)
+    if _skipped(body):
+        return []
+    out: list[Run] = []
+    buf: list[str] = []
+    pieces: list[tuple[HtmlElement, str]] = []
+    anchors: list[HtmlElement] = [body]
+
+    def add(el: HtmlElement, which: str) -> None:
+        text = el.text if which == "text" else el.tail
+        if text:
+            buf.append(text)
+            if text.strip():
+                pieces.append((el, which))
+
+    def flush() -> None:
+        if not buf:
+            return
+        text = collapse_ws(strip_invisible("".join(buf)))
+        buf.clear()
+        found = list(pieces)
+        pieces.clear()
+        if text and tokens(text):
+            out.append(Run(text, anchors[-1], found))
+
+    stack: list[tuple[HtmlElement, Iterator[HtmlElement]]] = [(body, iter(body))]
+    add(body, "text")
+    while stack:
+        el, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if el.tag in BLOCK_TAGS:
+                flush()
+                if len(anchors) > 1:
+                    anchors.pop()
+            if stack:
+                add(el, "tail")
+            continue
+        if _skipped(child):
+            add(child, "tail")
+            continue
+        if child.tag in ("br", "hr"):
+            flush()
+            add(child, "tail")
+            continue
+        if child.tag in BLOCK_TAGS:
+            flush()
+            anchors.append(child)
+        add(child, "text")
+        stack.append((child, iter(child)))
+    flush()
+    return out
+
+
+def match_votes(votes: Sequence[BlockVote], found: Sequence[Run]) -> list[int | None]:
+    """For each vote, the index of its run (None: not found). Equal texts are matched
+    in order; a differing stretch of the same length on both sides is paired in order."""
+    a = [collapse_ws(v.text) for v in votes]
+    b = [r.text for r in found]
+    result: list[int | None] = [None] * len(a)
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+            for k in range(i2 - i1):
+                result[i1 + k] = j1 + k
+    return result
+
+
+def status(vote: BlockVote) -> str:
+    if vote.doubtful:
+        return DOUBTFUL
+    return KEPT if vote.kept else STRIPPED
+
+
+def _wrap(el: HtmlElement, which: str) -> HtmlElement:
+    """Move a text node into a new ``<span>`` in its place; the span."""
+    from lxml.html import Element
+
+    span = Element("span")
+    if which == "text":
+        span.text, el.text = el.text, None
+        el.insert(0, span)
+    else:
+        span.text, el.tail = el.tail, None
+        el.addnext(span)
+    return span
+
+
+def _mark(el: HtmlElement, vote: BlockVote, index: int) -> None:
+    el.set("data-unboil", status(vote))
+    el.set("data-p", f"{vote.probability:.3f}")
+    el.set("data-members", ",".join(vote.members))
+    el.set("data-role", vote.role)
+    el.set("data-block", str(index))
+    who = ", ".join(vote.members) or "no member"
+    el.set("title", f"{status(vote)} · p={vote.probability:.2f} · kept by: {who}")
+
+
+def mark_blocks(root: HtmlElement, votes: Sequence[BlockVote]) -> int:
+    """Mark the elements of the voted blocks in ``root`` (modified); how many votes
+    were found on the page. A block that is all of its element's text marks the
+    element; else each of its text nodes is wrapped in a marked ``<span>``."""
+    found = runs(root)
+    matched = match_votes(votes, found)
+    per_anchor: dict[HtmlElement, int] = {}
+    for r in found:
+        per_anchor[r.anchor] = per_anchor.get(r.anchor, 0) + 1
+    has_inner: set[HtmlElement] = set()
+    for r in found:
+        for anc in r.anchor.iterancestors():
+            if anc in has_inner:
+                break
+            has_inner.add(anc)
+    body = body_of(root)
+    todo: list[tuple[Run, BlockVote, int]] = []
+    for i, (vote, j) in enumerate(zip(votes, matched, strict=True)):
+        if j is not None:
+            todo.append((found[j], vote, i))
+    for run, vote, i in todo:
+        a = run.anchor
+        if a is not body and a.tag != "html" and per_anchor[a] == 1 and a not in has_inner:
+            _mark(a, vote, i)
+        else:
+            for el, which in run.pieces:
+                _mark(_wrap(el, which), vote, i)
+    return len(todo)
+
+
+# -- safety ----------------------------------------------------------------------------
+
+
+def _clean_css(css: str) -> str:
+    css = _CSS_IMPORT.sub("", css)
+    css = _CSS_URL.sub("none", css)
+    return _CSS_EXPRESSION.sub("invalid(", css)
+
+
+def sanitize(root: HtmlElement) -> None:
+    """Make a parsed page inert (in place): nothing runs, nothing is fetched."""
+    from lxml import etree
+    from lxml_html_clean import Cleaner
+
+    Cleaner(
+        scripts=True,
+        javascript=True,
+        comments=True,
+        style=False,
+        inline_style=False,
+        links=True,
+        meta=True,
+        page_structure=False,
+        processing_instructions=True,
+        embedded=True,
+        frames=True,
+        forms=False,
+        annoying_tags=False,
+        remove_unknown_tags=False,
+        safe_attrs_only=False,
+        kill_tags=_KILL_TAGS + _KILL_TAGS_MORE,
+    )(root)
+    for el in list(root.iter(*_KILL_TAGS, *_KILL_TAGS_MORE)):
+        el.drop_tree()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        attrib = el.attrib
+        for name in list(attrib):
+            low = name.lower()
+            if low.startswith("on") or low in _URL_ATTRS or low.endswith("}href"):
+                value = attrib.pop(name)
+                if low == "href" and el.tag == "a":
+                    attrib["data-href"] = value
+            elif low == "style":
+                attrib[name] = _clean_css(attrib[name])
+        if el.tag == "a":
+            attrib.pop("target", None)
+        if el.tag == "style" and el.text:
+            el.text = _clean_css(el.text)
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        el.drop_tree()
+
+
+# -- the report ------------------------------------------------------------------------
+
+_CSS = """
+html body { margin-right: 440px !important; }
+[data-unboil] { outline-offset: 1px; cursor: help; }
+[data-unboil="kept"] { outline: 2px solid #1b9e3e !important;
+  background-color: rgba(27,158,62,.08) !important; }
+[data-unboil="stripped"] { outline: 2px solid #d7263d !important;
+  background-color: rgba(215,38,61,.07) !important; }
+[data-unboil="stripped"]:hover, [data-unboil="stripped"]:hover * {
+  text-decoration: line-through !important; }
+[data-unboil="doubtful"] { outline: 2px dashed #e0a100 !important;
+  background-color: rgba(224,161,0,.12) !important; }
+[data-unboil].unboil-current { outline-width: 4px !important; }
+#unboil-panel, #unboil-panel * { all: revert; }
+#unboil-panel { position: fixed !important; top: 0; right: 0; bottom: 0; width: 420px;
+  overflow: auto; z-index: 2147483647; box-sizing: border-box; padding: 12px 14px;
+  background: #fbfbfa; color: #1d1d1f; border-left: 1px solid #ccc;
+  font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; text-align: left; }
+#unboil-panel h2 { font-size: 15px; margin: 14px 0 6px; }
+#unboil-panel h1 { font-size: 17px; margin: 0 0 4px; }
+#unboil-panel table { border-collapse: collapse; font-size: 12px; }
+#unboil-panel th, #unboil-panel td { border: 1px solid #ddd; padding: 2px 5px; text-align: right; }
+#unboil-panel th[scope=row] { text-align: left; }
+#unboil-panel .unboil-legend span { display: inline-block; padding: 0 6px; margin-right: 4px; }
+#unboil-panel .unboil-k { outline: 2px solid #1b9e3e; }
+#unboil-panel .unboil-s { outline: 2px solid #d7263d; }
+#unboil-panel .unboil-d { outline: 2px dashed #e0a100; }
+#unboil-panel #unboil-info { min-height: 4.5em; padding: 6px; border: 1px solid #ccc;
+  background: #fff; }
+#unboil-panel .unboil-text p { margin: 0 0 8px; }
+#unboil-panel .unboil-muted { color: #666; }
+"""
+
+_SCRIPT = """
+(function () {
+  var info = document.getElementById("unboil-info");
+  var current = null;
+  function show(el) {
+    if (current) current.classList.remove("unboil-current");
+    current = el;
+    el.classList.add("unboil-current");
+    var members = el.getAttribute("data-members");
+    info.textContent = "";
+    var lines = [
+      ["block", "#" + el.getAttribute("data-block") + " (" + el.getAttribute("data-role") + ")"],
+      ["decision", el.getAttribute("data-unboil")],
+      ["probability", el.getAttribute("data-p")],
+      ["kept by", members ? members.split(",").join(", ") : "no member backend"]
+    ];
+    lines.forEach(function (kv) {
+      var row = document.createElement("div");
+      var key = document.createElement("b");
+      key.textContent = kv[0] + ": ";
+      row.appendChild(key);
+      row.appendChild(document.createTextNode(kv[1]));
+      info.appendChild(row);
+    });
+  }
+  function handler(ev) {
+    var el = ev.target.closest ? ev.target.closest("[data-unboil]") : null;
+    if (!el) return;
+    if (ev.type === "click") ev.preventDefault();
+    show(el);
+  }
+  document.addEventListener("mouseover", handler);
+  document.addEventListener("click", handler);
+})();
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _panel(comparison: Comparison, cons: Extraction, votes: Sequence[BlockVote], found: int) -> str:
+    names = list(comparison.extractions)
+    counts = {KEPT: 0, STRIPPED: 0, DOUBTFUL: 0}
+    for v in votes:
+        counts[status(v)] += 1
+    head = "".join(f"<th scope='col'>{_e(n[:8])}</th>" for n in names)
+    matrix = "".join(
+        f"<tr><th scope='row'>{_e(a)}</th>"
+        + "".join(f"<td>{comparison.agreement[a][b]:.2f}</td>" for b in names)
+        + "</tr>"
+        for a in names
+    )
+    words = "".join(
+        f"<tr><th scope='row'>{_e(n)}</th><td>{e.words}</td><td>{len(e.blocks)}</td>"
+        f"<td>{_e(e.error or e.reason or '')}</td></tr>"
+        for n, e in comparison.extractions.items()
+    )
+    text = "".join(f"<p>{_e(b.text)}</p>" for b in cons.blocks) or (
+        f"<p class='unboil-muted'>{_e(cons.error or cons.reason or 'no text')}</p>"
+    )
+    return (
+        "<aside id='unboil-panel' data-unboil-panel=''>"
+        f"<h1>unboil audit</h1><div class='unboil-muted'>{_e(comparison.source)}</div>"
+        "<p class='unboil-legend'><span class='unboil-k'>kept</span>"
+        "<span class='unboil-s'>stripped</span><span class='unboil-d'>doubtful</span></p>"
+        f"<p id='unboil-counts'>{counts[KEPT]} kept, {counts[STRIPPED]} stripped, "
+        f"{counts[DOUBTFUL]} doubtful of {len(votes)} blocks"
+        f"{'' if found == len(votes) else f' ({len(votes) - found} not located on the page)'}"
+        "</p>"
+        "<div id='unboil-info'><span class='unboil-muted'>Hover or click a block to see "
+        "which backends kept it.</span></div>"
+        "<h2>Agreement (shingle F1)</h2>"
+        f"<table id='unboil-agreement'><tr><th></th>{head}</tr>{matrix}</table>"
+        "<h2>Words per backend</h2>"
+        "<table id='unboil-words'><tr><th>backend</th><th>words</th><th>blocks</th><th></th></tr>"
+        f"{words}</table>"
+        f"<h2>Extracted text ({cons.words} words)</h2>"
+        f"<div class='unboil-text' id='unboil-text'>{text}</div>"
+        "</aside>"
+    )
+
+
+def audit_report(page: Page, comparison: Comparison) -> str:
+    """The audit report of ``page`` as one HTML document (a string). ``comparison``
+    must hold the consensus extraction (``compare(page, [..., "consensus"])``)."""
+    from lxml.html import Element, fragment_fromstring, tostring
+
+    cons = comparison.consensus
+    if cons is None:
+        raise ValueError("an audit needs the consensus: compare the page with 'consensus'")
+    votes = cons.votes or []
+    root = page.copy_tree()
+    if root.tag != "html":
+        wrapper = Element("html")
+        wrapper.append(root)
+        root = wrapper
+    if root.find("body") is None:
+        body = Element("body")
+        for child in [c for c in root if c.tag != "head"]:
+            body.append(child)
+        root.append(body)
+    found = mark_blocks(root, votes)
+    sanitize(root)
+    head = root.find("head")
+    if head is None:
+        head = Element("head")
+        root.insert(0, head)
+    nonce = secrets.token_urlsafe(16)
+    meta_csp = Element("meta")
+    meta_csp.set("http-equiv", "Content-Security-Policy")
+    meta_csp.set("content", csp(nonce))
+    charset = Element("meta")
+    charset.set("charset", "utf-8")
+    head.insert(0, meta_csp)
+    head.insert(1, charset)
+    referrer = Element("meta")
+    referrer.set("name", "referrer")
+    referrer.set("content", "no-referrer")
+    head.insert(2, referrer)
+    style = Element("style")
+    style.set("id", "unboil-style")
+    style.text = _CSS
+    head.append(style)
+    body = root.find("body")
+    assert body is not None
+    body.append(fragment_fromstring(_panel(comparison, cons, votes, found)))
+    script = Element("script")
+    script.set("nonce", nonce)
+    script.text = _SCRIPT
+    body.append(script)
+    out: bytes = tostring(root, encoding="utf-8", method="html", doctype="<!DOCTYPE html>")
+    return out.decode("utf-8")
+
+
+def audit_page(page: Page, backends: Sequence[str] | None = None) -> str:
+    """Run the consensus (and ``backends``, by default its members) on ``page``; its
+    audit report."""
+    from .compare import CONSENSUS, compare
+    from .consensus import model
+
+    names = list(backends) if backends else list(model().members)
+    names = [n for n in names if n != CONSENSUS] + [CONSENSUS]
+    return audit_report(page, compare(page, names))
+
+
+# -- batch index -----------------------------------------------------------------------
+
+
+def index_html(rows: Sequence[tuple[str, float | None, str | None, str]]) -> str:
+    """The batch index: (source, agreement, audit page relative href or None, status)
+    rows, lowest agreement first (pages without a score last)."""
+    ordered = sorted(rows, key=lambda r: (r[1] is None, r[1] if r[1] is not None else 0.0, r[0]))
+    body = []
+    for source, agreement, href, state in ordered:
+        score = "-" if agreement is None else f"{agreement:.3f}"
+        link = f"<a href='{_e(href)}'>{_e(source)}</a>" if href else _e(source)
+        body.append(f"<tr><td>{score}</td><td>{link}</td><td>{_e(state)}</td></tr>")
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\"><title>unboil audit</title><style>"
+        "body{font:14px/1.4 system-ui,sans-serif;margin:2em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px}"
+        "td:first-child{text-align:right}</style></head><body><h1>unboil audit</h1>"
+        f"<p>{len(rows)} pages, lowest agreement first.</p>"
+        "<table id='unboil-index'><tr><th>agreement</th><th>page</th><th>status</th></tr>"
+        + "".join(body)
+        + "</table></body></html>"
+    )
+
+
+# -- reuse of an extraction (batch) ----------------------------------------------------
+
+
+def comparison_of(page: Page, extractions: Sequence[Extraction]) -> Comparison:
+    """A ``Comparison`` of extractions already made (the consensus's members are
+    taken from it; the consensus comes last)."""
+    from .compare import CONSENSUS, Comparison
+    from .scoring import shingle_agreement, shingles
+
+    found: dict[str, Extraction] = {}
+    cons = None
+    for e in extractions:
+        if e.backend == CONSENSUS:
+            cons = e
+            found.update({k: v for k, v in (e.members or {}).items() if k not in found})
+        else:
+            found[e.backend] = e
+    if cons is not None:
+        found[CONSENSUS] = cons
+    sets = {n: shingles(e.text) for n, e in found.items()}
+
+    def score(a: str, b: str) -> float:
+        return 1.0 if a == b else shingle_agreement(sets[a], sets[b])
+
+    matrix = {a: {b: score(a, b) for b in found} for a in found}
+    return Comparison(page.source, found, matrix)
+
+
+def audit_of(page: Page, result: Extraction) -> tuple[str, Extraction]:
+    """The audit report of a page already extracted by some backend (the consensus is
+    run unless ``result`` is it); the report and the consensus extraction."""
+    from .compare import CONSENSUS
+    from .registry import get
+
+    if result.backend == CONSENSUS and result.votes is not None:
+        cons = result
+        extractions = [result]
+    else:
+        cons = get(CONSENSUS).extract(page)
+        extractions = [result, cons]
+    return audit_report(page, comparison_of(page, extractions)), cons
+
+
+INDEX_NAME = "index.html"
+
+
+def write_index(outdir: str) -> str:
+    """Write ``OUTDIR/index.html`` from the batch manifest (the last record of each
+    page): every page, lowest agreement first, linking to its audit page; its path."""
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from .batch import MANIFEST_NAME, read_manifest
+    from .fsutil import atomic_write
+
+    last: dict[str, dict[str, object]] = {}
+    for rec in read_manifest(Path(outdir, MANIFEST_NAME)):
+        last[str(rec.get("source"))] = rec
+    rows: list[tuple[str, float | None, str | None, str]] = []
+    for source, rec in last.items():
+        score = rec.get("agreement")
+        href = rec.get("audit")
+        rows.append(
+            (
+                source,
+                float(score) if isinstance(score, int | float) else None,
+                quote(str(href)) if href else None,
+                str(rec.get("status") or ""),
+            )
+        )
+    path = str(Path(outdir, INDEX_NAME))
+    atomic_write(path, index_html(rows))
+    return path
