@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     import numpy as np
     from lxml.html import HtmlElement
 
-    from .base import Extraction
-
 # -- class / id vocabulary -------------------------------------------------------------
 # Generic web vocabulary (no site's own names): each group is one feature bit.
 _GROUPS: dict[str, tuple[str, ...]] = {
@@ -61,6 +59,10 @@ _CAPTION_TOKENS = frozenset({"caption", "figcaption", "credit", "credits", "wp-c
 _AD_TOKENS = frozenset({"ad", "ads", "advertisement", "adv"})
 
 GROUP_NAMES = tuple(_GROUPS)
+#: one pattern per group: any of its needles as a substring
+_GROUP_PATTERNS = tuple(
+    (g, re.compile("|".join(re.escape(n) for n in needles))) for g, needles in _GROUPS.items()
+)
 _GROUP_BIT = {g: 1 << i for i, g in enumerate(GROUP_NAMES)}
 _N = len(GROUP_NAMES)
 #: element-tag bits, after the class/id groups
@@ -117,7 +119,10 @@ def _own_mask(el: HtmlElement) -> int:
         mask |= _CAPTION_BIT
     if tag == "figcaption":
         mask |= _CAPTION_BIT
-    names = " ".join(v for v in (el.get(a) for a in _NAME_ATTRS) if v)
+    attrib = el.attrib
+    if not attrib:
+        return mask
+    names = " ".join(v for v in (attrib.get(a) for a in _NAME_ATTRS) if v)
     if not names:
         return mask
     cached = _name_masks.get(names)
@@ -134,8 +139,8 @@ _name_masks: dict[str, int] = {}
 def _names_mask(names: str) -> int:
     """The group bits of an element's class/id/role names (lower case)."""
     mask = 0
-    for group, needles in _GROUPS.items():
-        if any(n in names for n in needles):
+    for group, pattern in _GROUP_PATTERNS:
+        if pattern.search(names):
             mask |= _GROUP_BIT[group]
     words = set(_SPLIT.split(names))
     if words & _AD_TOKENS:
@@ -209,9 +214,12 @@ def _kind(tag: str, mask: int) -> str:
 
 
 def _hidden(el: HtmlElement) -> bool:
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+    attrib = el.attrib
+    if not attrib:
+        return False
+    if attrib.get("hidden") is not None or attrib.get("aria-hidden") == "true":
         return True
-    style = el.get("style")
+    style = attrib.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
@@ -337,10 +345,13 @@ class TextIndex:
 
     @classmethod
     def of(cls, parts: Sequence[str]) -> TextIndex:
+        return cls.of_tokens([tokens(part) for part in parts])
+
+    @classmethod
+    def of_tokens(cls, parts: Sequence[Sequence[str]]) -> TextIndex:
         toks: list[str] = []
         lines: set[Shingle] = set()
-        for part in parts:
-            t = tokens(part)
+        for t in parts:
             if t:
                 lines.add(tuple(t))
                 toks.extend(t)
@@ -546,17 +557,16 @@ class Votes:
 
 
 def member_votes(
-    blocks: Sequence[DomBlock], members: Mapping[str, Extraction], order: Sequence[str]
+    blocks: Sequence[DomBlock], members: Mapping[str, Sequence[Sequence[str]]], order: Sequence[str]
 ) -> Votes:
+    """The votes of the members (each given as its blocks' token lists) on the blocks."""
     page_words = sum(b.words for b in blocks) or 1
     shingles = [shingle_set(b.toks) if b.words >= SHINGLE else None for b in blocks]
     coverage: dict[str, list[float]] = {}
     selected: dict[str, list[bool]] = {}
     length: dict[str, float] = {}
     for name in order:
-        ex = members.get(name)
-        parts = [b.text for b in ex.blocks] if ex is not None and ex.ok else []
-        index = TextIndex.of(parts)
+        index = TextIndex.of_tokens(members.get(name, ()))
         cov = [index.coverage(b.toks, s) for b, s in zip(blocks, shingles, strict=True)]
         coverage[name] = cov
         selected[name] = [c >= 0.5 for c in cov]

@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 import statistics
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .base import Block, BlockVote, Extraction, ExtractOptions
+from .base import Backend, Block, BlockVote, Extraction, ExtractOptions
 from .blocks import (
     SHINGLE,
     DomBlock,
@@ -44,9 +44,11 @@ if TYPE_CHECKING:
 
     from .page import Page
 
-#: Member backends, strongest first (trafilatura .960, readability .955, resiliparse
-#: .898, jusText .848 alone on the Scrapinghub set).
-MEMBERS = ("trafilatura", "readability", "resiliparse", "justext")
+#: Member backends, strongest first (trafilatura .960, readability .954, resiliparse
+#: .917 alone on the Scrapinghub set). jusText (.833) is not a member: with it the
+#: cross-validated F1 was the same within noise (.9726 vs .9723, mean of 3 splits) for
+#: 11 ms more per page (benchmarks/CONSENSUS.md).
+MEMBERS = ("trafilatura", "readability", "resiliparse")
 #: A block of the strongest member is dropped only below this probability.
 DROP_BELOW = 0.25
 #: A block the strongest member did not keep is added only from this probability up.
@@ -80,6 +82,13 @@ class TreeModel:
         self.members: list[str] = list(data.get("members", MEMBERS))
         self.baseline = float(data["baseline"])
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
+        thresholds = data.get("thresholds") or {}
+        #: chosen by inner cross-validation when the model was trained (see
+        #: benchmarks/CONSENSUS.md); the module's a-priori values otherwise
+        self.drop_below = float(thresholds.get("drop_below", DROP_BELOW))
+        self.add_above = float(thresholds.get("add_above", ADD_ABOVE))
+        #: sha1 hex digests of the (decompressed) HTML bytes of the training pages
+        self.trained_on: frozenset[str] = frozenset(data.get("trained_on", ()))
         trees = data["trees"]
         offsets, feature, threshold, left, right, value, missing, leaf = (
             [],
@@ -112,6 +121,14 @@ class TreeModel:
         self.missing_left = np.array(missing, dtype=bool)
         self.leaf = np.array(leaf, dtype=bool)
         self.depth = int(data.get("max_depth") or 64)
+        # one child table for the whole forest: ``child[node + N * went_left]``; a leaf
+        # is its own child, so every row can walk ``depth`` steps without a mask
+        n_nodes = len(feature)
+        own = np.arange(n_nodes, dtype=np.int64)
+        self._child = np.concatenate(
+            [np.where(self.leaf, own, self.right), np.where(self.leaf, own, self.left)]
+        )
+        self._n_nodes = n_nodes
 
     @classmethod
     def load(cls, path: str | Path) -> TreeModel:
@@ -119,21 +136,25 @@ class TreeModel:
             return cls(json.load(f))
 
     def raw(self, X: np.ndarray) -> np.ndarray:
+        """The summed tree values (log-odds) of each row of ``X``, all trees walked
+        together (a leaf is its own child: no per-step mask)."""
         import numpy as np
 
         n = X.shape[0]
         if n == 0 or len(self.roots) == 0:
             return np.full(n, self.baseline)
-        rows = np.arange(n)[:, None]
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        flat = X.ravel()
+        nan = bool(np.isnan(flat).any())
+        offset = (np.arange(n, dtype=np.int64) * X.shape[1])[:, None]
         node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        child, size = self._child, self._n_nodes
         for _ in range(self.depth):
-            done = self.leaf[node]
-            if done.all():
-                break
-            x = X[rows, self.feature[node]]
-            go_left = np.where(np.isnan(x), self.missing_left[node], x <= self.threshold[node])
-            nxt = np.where(go_left, self.left[node], self.right[node])
-            node = np.where(done, node, nxt)
+            x = flat[offset + self.feature[node]]
+            left = x <= self.threshold[node]
+            if nan:
+                left |= np.isnan(x) & self.missing_left[node]
+            node = child[node + size * left]
         total: np.ndarray = self.value[node].sum(axis=1) + self.baseline
         return total
 
@@ -157,6 +178,21 @@ def model() -> TreeModel:
         return _model
 
 
+def page_digest(raw: bytes) -> str:
+    """The digest the model's ``trained_on`` list holds for a page: sha1 (hex) of its
+    HTML bytes after gzip decompression (``Page.raw``)."""
+    import hashlib
+
+    return hashlib.sha1(raw).hexdigest()
+
+
+def trained_on(html_bytes_digests: Iterable[str], tree_model: TreeModel | None = None) -> int:
+    """How many of these page digests (``page_digest``) the shipped model was trained
+    on: consensus figures on such pages are not cross-validated."""
+    seen = (tree_model or model()).trained_on
+    return sum(1 for d in html_bytes_digests if d.lower() in seen)
+
+
 # -- preparing a page ------------------------------------------------------------------
 
 
@@ -166,10 +202,24 @@ def _words(ex: Extraction | None) -> int:
     return sum(len(tokens(b.text)) for b in ex.blocks)
 
 
-def strongest(members: Mapping[str, Extraction], order: Sequence[str] = MEMBERS) -> str:
+def member_tokens(members: Mapping[str, Extraction]) -> dict[str, list[list[str]]]:
+    """Each member's blocks as token lists (empty for a failed member), tokenised once."""
+    return {
+        name: [tokens(b.text) for b in ex.blocks] if ex.ok else [] for name, ex in members.items()
+    }
+
+
+def strongest(
+    members: Mapping[str, Extraction],
+    order: Sequence[str] = MEMBERS,
+    toks: Mapping[str, list[list[str]]] | None = None,
+) -> str:
     """The first member, in order of strength, that returned more than almost nothing
     (else the first member)."""
-    sizes = {m: _words(members.get(m)) for m in order}
+    if toks is None:
+        sizes = {m: _words(members.get(m)) for m in order}
+    else:
+        sizes = {m: sum(map(len, toks.get(m, ()))) for m in order}
     nonzero = [w for w in sizes.values() if w > 0]
     median = statistics.median(nonzero) if nonzero else 0
     for m in order:
@@ -188,6 +238,8 @@ class Prepared:
     X: np.ndarray
     strongest: str
     members: dict[str, Extraction]
+    #: each member's blocks as token lists
+    tokens: dict[str, list[list[str]]]
 
 
 def prepare(
@@ -196,24 +248,25 @@ def prepare(
     root = page.tree
     blocks = segment(root)
     assign_roles(blocks, root)
-    strong = strongest(members, order)
+    toks = member_tokens(members)
+    strong = strongest(members, order, toks)
     # the strongest member first: the model reads members by rank, so that a fallback
     # member of record is read as trafilatura usually is
     ranked = [strong] + [m for m in order if m != strong]
-    votes = member_votes(blocks, members, ranked)
+    votes = member_votes(blocks, toks, ranked)
     X = vote_features(blocks, votes, strong)
-    return Prepared(blocks, votes, X, strong, dict(members))
+    return Prepared(blocks, votes, X, strong, dict(members), toks)
 
 
 # -- combining -------------------------------------------------------------------------
 
 
-def _assign(blocks: Sequence[DomBlock], member_blocks: Sequence[Block]) -> list[int]:
-    """For each DOM block, the index of the member block holding most of it (-1: none)."""
+def _assign(blocks: Sequence[DomBlock], member_blocks: Sequence[list[str]]) -> list[int]:
+    """For each DOM block, the index of the member block (given as its tokens) holding
+    most of it (-1: none)."""
     owner: dict[tuple[str, ...], int] = {}
     lines: dict[tuple[str, ...], int] = {}
-    for j, b in enumerate(member_blocks):
-        toks = tokens(b.text)
+    for j, toks in enumerate(member_blocks):
         lines.setdefault(tuple(toks), j)
         for shingle in shingle_set(toks):
             owner.setdefault(shingle, j)
@@ -240,21 +293,27 @@ def _doubtful(p: float) -> bool:
 
 
 def combine(
-    prep: Prepared, probs: Sequence[float], options: ExtractOptions | None = None
+    prep: Prepared,
+    probs: Sequence[float],
+    options: ExtractOptions | None = None,
+    drop_below: float = DROP_BELOW,
+    add_above: float = ADD_ABOVE,
 ) -> tuple[list[Block], list[BlockVote]]:
     """The kept text (the strongest member's own blocks where it has the span) and a
-    vote for every DOM block."""
+    vote for every DOM block. A block of the strongest member is dropped below
+    ``drop_below``; a block it did not keep is added from ``add_above`` up."""
     options = options or ExtractOptions()
     blocks = prep.blocks
     strong = prep.members.get(prep.strongest)
     own = list(strong.blocks) if strong is not None and strong.ok else []
-    owner = _assign(blocks, own)
+    own_toks = prep.tokens.get(prep.strongest, []) if own else []
+    owner = _assign(blocks, own_toks)
     held: list[list[int]] = [[] for _ in own]
     for i, j in enumerate(owner):
         if j >= 0:
             held[j].append(i)
 
-    own_words = sum(len(tokens(b.text)) for b in own) or 1
+    own_words = sum(map(len, own_toks)) or 1
     vetoed_words = sum(blocks[i].words for i, j in enumerate(owner) if j >= 0 and blocks[i].veto)
     veto = vetoed_words < VETO_MAX_SHARE * own_words
     kept_dom = [False] * len(blocks)
@@ -283,7 +342,7 @@ def combine(
             total = sum(weight[i] for i in body)
             p = sum(probs[i] * weight[i] for i in body) / total
             vetoed = sum(weight[i] for i in body if blocks[i].veto) if veto else 0
-            keep = p >= DROP_BELOW and vetoed * 2 < total
+            keep = p >= drop_below and vetoed * 2 < total
         if keep:
             out.append((block, pos))
             for i in ds:
@@ -304,7 +363,7 @@ def combine(
         if d.veto:
             add = False
         elif d.role == "body":
-            add = probs[i] >= ADD_ABOVE
+            add = probs[i] >= add_above
         elif d.role == "caption":
             add = options.captions is True and lo <= i <= hi
         elif d.role == "lead":
@@ -334,7 +393,7 @@ def combine(
                 text=d.text,
                 kind=d.kind,
                 role=role,
-                members=[m for m in MEMBERS if m in sel and sel[m][i]],
+                members=[m for m in prep.votes.members if sel[m][i]],
                 probability=round(p, 4),
                 kept=kept_dom[i],
                 doubtful=d.role == "body" and _doubtful(p),
@@ -358,20 +417,38 @@ def title_of(prep: Prepared, page: Page) -> str | None:
     return page_title(page.tree)
 
 
+_backends: dict[str, Backend | None] = {}
+
+
+def _backend(name: str) -> Backend | None:
+    """A member backend, looked up once per process (``registry.get`` checks that its
+    modules can be imported: milliseconds per call), None when it cannot run."""
+    with _lock:
+        if name not in _backends:
+            from . import registry
+            from .errors import BackendNotFound, BackendUnavailable
+
+            try:
+                backend: Backend | None = registry.get(name)
+            except (BackendNotFound, BackendUnavailable):
+                backend = None
+            if backend is not None:
+                # the installed version does not change within a process: look it up once
+                version = backend.version()
+                setattr(backend, "version", lambda: version)  # noqa: B010
+            _backends[name] = backend
+        return _backends[name]
+
+
 def run_members(page: Page, order: Sequence[str] = MEMBERS) -> dict[str, Extraction]:
     """Every member on the page (one shared parse); a member that cannot run is left
     out (a missing vote), one that fails is kept with its error."""
-    from . import registry
-    from .errors import BackendNotFound, BackendUnavailable
-
     members: dict[str, Extraction] = {}
     plain = ExtractOptions()
     for name in order:
-        try:
-            backend = registry.get(name)
-        except (BackendNotFound, BackendUnavailable):
-            continue
-        members[name] = backend.extract(page, plain)
+        backend = _backend(name)
+        if backend is not None:
+            members[name] = backend.extract(page, plain)
     return members
 
 
@@ -388,7 +465,7 @@ def consensus(
         members = run_members(page, m.members)
     prep = prepare(page, members, m.members)
     probs: list[float] = [float(p) for p in m.predict_proba(prep.X)] if prep.blocks else []
-    kept, votes = combine(prep, probs, options)
+    kept, votes = combine(prep, probs, options, m.drop_below, m.add_above)
     return Extraction(
         backend="consensus",
         blocks=kept,

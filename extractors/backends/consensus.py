@@ -14,15 +14,14 @@ if TYPE_CHECKING:
 class ConsensusBackend(Backend):
     name = "consensus"
     description = (
-        "consensus of trafilatura, readability, resiliparse and jusText: their votes on "
-        "the page's blocks, combined by a learned model"
+        "consensus of trafilatura, readability and resiliparse: their votes on the "
+        "page's blocks, combined by a learned model"
     )
     modules: ClassVar[tuple[str, ...]] = (
         "numpy",
         "trafilatura",
         "readability",
         "resiliparse",
-        "justext",
     )
     distribution = "unboil"
     install = "pip install unboil"
