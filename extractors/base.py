@@ -7,6 +7,7 @@ diffs all work on blocks.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import importlib.util
 import time
@@ -116,6 +117,16 @@ class Extraction:
         }
 
 
+@functools.cache
+def _distribution_version(distribution: str) -> str | None:
+    """Installed version of a distribution, looked up once per process (it is
+    reported with every extraction)."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def one_line(exc: BaseException) -> str:
     """An exception as one line: its type and its first line of message."""
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -146,12 +157,7 @@ class Backend(ABC):
         return all(importlib.util.find_spec(m) is not None for m in self.modules)
 
     def version(self) -> str | None:
-        if self.distribution is None:
-            return None
-        try:
-            return importlib.metadata.version(self.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            return None
+        return None if self.distribution is None else _distribution_version(self.distribution)
 
     @abstractmethod
     def run(self, page: Page, options: ExtractOptions) -> Extraction:

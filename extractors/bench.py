@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .base import Backend, ExtractOptions
+from .base import ExtractOptions
 from .goldsets import GoldPage, GoldSet
+from .registry import shared
 from .scoring import PageScore, SegmentScore, aggregate, score_page, score_segments, tokens
 
 
@@ -58,18 +59,6 @@ class GoldSetResult:
         return asdict(self)
 
 
-_backends: dict[str, Backend] = {}
-
-
-def _backend(name: str) -> Backend:
-    """One instance per process, so one-time set-up happens once per worker."""
-    if name not in _backends:
-        from .registry import get
-
-        _backends[name] = get(name)
-    return _backends[name]
-
-
 def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -> dict[str, Any]:
     """Load one gold page and run every backend on it. Returns plain data (it
     crosses process boundaries)."""
@@ -87,7 +76,7 @@ def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -
     page.tree  # noqa: B018 - parse once, before the backends are timed
     out["parse_ms"] = (time.perf_counter() - start) * 1000
     for name in backends:
-        result = _backend(name).extract(page, options)
+        result = shared(name).extract(page, options)
         out["runs"][name] = {
             "text": result.text,
             "ms": result.seconds * 1000,
@@ -133,7 +122,7 @@ def bench(
     ``options`` default to the gold set's own convention."""
     options = options or goldset.options
     for name in backends:
-        _backend(name)  # fail early on an unknown or unavailable backend
+        shared(name)  # fail early on an unknown or unavailable backend
     by_name = {g.name: g for g in goldset.pages}
     per_backend: dict[str, list[tuple[PageScore, bool]]] = {b: [] for b in backends}
     segs: dict[str, SegmentScore] = {b: SegmentScore(0, 0, 0, 0) for b in backends}

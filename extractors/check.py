@@ -802,15 +802,15 @@ def agreement_canary(
 ) -> list[CanaryPage]:
     """Run ``backends`` on each page (no gold) and flag the pages whose mean pairwise
     agreement is below ``threshold``. A page that cannot be read is flagged too."""
-    from .bench import _backend
     from .compare import compare
     from .errors import SourceError
     from .loading import load
+    from .registry import shared
 
     if len(set(backends)) < 2:
         raise ConfigError("the agreement canary needs at least two backends")
     for name in backends:
-        _backend(name)  # fail early on an unknown or unavailable backend
+        shared(name)  # fail early on an unknown or unavailable backend
     out = []
     for source in sources:
         try:

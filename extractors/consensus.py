@@ -429,22 +429,20 @@ def _backend(name: str) -> Backend | None:
             from .errors import BackendNotFound, BackendUnavailable
 
             try:
-                backend: Backend | None = registry.get(name)
+                backend: Backend | None = registry.shared(name)
             except (BackendNotFound, BackendUnavailable):
                 backend = None
-            if backend is not None:
-                # the installed version does not change within a process: look it up once
-                version = backend.version()
-                setattr(backend, "version", lambda: version)  # noqa: B010
             _backends[name] = backend
         return _backends[name]
 
 
-def run_members(page: Page, order: Sequence[str] = MEMBERS) -> dict[str, Extraction]:
+def run_members(
+    page: Page, order: Sequence[str] = MEMBERS, metadata: bool = True
+) -> dict[str, Extraction]:
     """Every member on the page (one shared parse); a member that cannot run is left
     out (a missing vote), one that fails is kept with its error."""
     members: dict[str, Extraction] = {}
-    plain = ExtractOptions()
+    plain = ExtractOptions(metadata=metadata)
     for name in order:
         backend = _backend(name)
         if backend is not None:
@@ -462,7 +460,7 @@ def consensus(
     options = options or ExtractOptions()
     m = tree_model or model()
     if members is None:
-        members = run_members(page, m.members)
+        members = run_members(page, m.members, metadata=options.metadata)
     prep = prepare(page, members, m.members)
     probs: list[float] = [float(p) for p in m.predict_proba(prep.X)] if prep.blocks else []
     kept, votes = combine(prep, probs, options, m.drop_below, m.add_above)

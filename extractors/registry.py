@@ -19,14 +19,19 @@ GROUP = "unboil.backends"
 _registered: dict[str, type[Backend]] = {}
 
 
+_instances: dict[str, Backend] = {}
+
+
 def register(cls: type[Backend]) -> type[Backend]:
     """Register a backend class in this process (usable as a decorator)."""
     _registered[cls.name] = cls
+    _instances.pop(cls.name, None)
     return cls
 
 
 def unregister(name: str) -> None:
     _registered.pop(name, None)
+    _instances.pop(name, None)
 
 
 def _entry_points() -> dict[str, importlib.metadata.EntryPoint]:
@@ -70,6 +75,15 @@ def get(name: str) -> Backend:
         raise BackendUnavailable(
             f"backend {name!r} is not installed: {backend.install or 'see its documentation'}"
         )
+    return backend
+
+
+def shared(name: str) -> Backend:
+    """Like ``get``, but one instance per process: looking a backend up costs
+    milliseconds (entry points, import checks), too much to repeat for every page."""
+    backend = _instances.get(name)
+    if backend is None:
+        backend = _instances[name] = get(name)
     return backend
 
 
