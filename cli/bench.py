@@ -92,3 +92,5 @@ def bench(
             title=f"{result.name}: {result.pages} pages ({result.kind}; {conv}; "
             f"parse {result.parse_ms:.1f} ms/page)",
         )
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)

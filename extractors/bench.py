@@ -54,6 +54,8 @@ class GoldSetResult:
     pages: int
     parse_ms: float
     results: list[BackendResult]
+    #: things a reader of the figures must know (e.g. pages a model was trained on)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,6 +77,10 @@ def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -
     start = time.perf_counter()
     page.tree  # noqa: B018 - parse once, before the backends are timed
     out["parse_ms"] = (time.perf_counter() - start) * 1000
+    if "consensus" in backends:
+        from .consensus import page_digest
+
+        out["digest"] = page_digest(page.raw)
     for name in backends:
         result = shared(name).extract(page, options)
         out["runs"][name] = {
@@ -129,9 +135,12 @@ def bench(
     page_results: dict[str, list[PageResult]] = {b: [] for b in backends}
     versions: dict[str, str | None] = {b: None for b in backends}
     parse_ms: list[float] = []
+    digests: list[str] = []
     for out in _run_all(goldset, backends, jobs, options, progress):
         gold = by_name[out["name"]]
         parse_ms.append(out["parse_ms"])
+        if "digest" in out:
+            digests.append(out["digest"])
         for name in backends:
             run = out["runs"].get(name)
             text = run["text"] if run else ""
@@ -182,6 +191,16 @@ def bench(
                 prs,
             )
         )
+    notes = []
+    if digests:
+        from .consensus import trained_on
+
+        seen = trained_on(digests)
+        if seen:
+            notes.append(
+                f"consensus was trained on {seen} of these {len(goldset.pages)} pages: its "
+                "figure here is not cross-validated (see benchmarks/CONSENSUS.md)"
+            )
     return GoldSetResult(
         goldset.name,
         str(goldset.path),
@@ -190,4 +209,5 @@ def bench(
         len(goldset.pages),
         round(statistics.median(parse_ms), 2) if parse_ms else 0.0,
         results,
+        notes,
     )

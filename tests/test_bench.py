@@ -151,3 +151,14 @@ def test_compare_bad_page(tmp_path: Path) -> None:
     result = invoke("compare", str(tmp_path / "nope.html"), "-b", "trafilatura")
     assert result.exit_code == ExitStatus.SOURCES_FAILED
     assert result.stderr.startswith(f"unboil: {tmp_path / 'nope.html'}: no such file")
+
+
+def test_bench_flags_consensus_figures_on_its_training_pages(small_scrapinghub: Path) -> None:
+    result = invoke("bench", str(small_scrapinghub), "-b", "consensus", "--json")
+    data = json.loads(result.stdout)["goldsets"][0]
+    assert data["notes"] == [
+        "consensus was trained on 6 of these 6 pages: its figure here is not "
+        "cross-validated (see benchmarks/CONSENSUS.md)"
+    ]
+    plain = invoke("bench", str(SAMPLES), "-b", "consensus", "--json")
+    assert json.loads(plain.stdout)["goldsets"][0]["notes"] == []
