@@ -45,10 +45,12 @@ BACKEND_LOOP = """
 import sys
 from pathlib import Path
 from unboil.extractors.loading import load_file
+from unboil.extractors.base import ExtractOptions
 from unboil.extractors.registry import get
 backend = get("trafilatura")
+options = ExtractOptions(metadata=False)
 for p in sorted(Path(sys.argv[1]).glob("*.html.gz")):
-    backend.extract(load_file(p))
+    backend.extract(load_file(p), options)
 """
 
 
@@ -80,7 +82,19 @@ def run_timed(cmd: list[str]) -> tuple[float, float]:
 
 
 def batch_cmd(pages: Path, out: Path, jobs: int) -> list[str]:
-    return [str(UNBOIL), "batch", str(pages), "-o", str(out), "-b", "trafilatura", "-j", str(jobs)]
+    # --no-metadata: what the plain loop's extract() does (no date/author detection)
+    return [
+        str(UNBOIL),
+        "batch",
+        str(pages),
+        "-o",
+        str(out),
+        "-b",
+        "trafilatura",
+        "--no-metadata",
+        "-j",
+        str(jobs),
+    ]
 
 
 def best(cmds: list[list[str]], runs: int, out: Path | None = None) -> tuple[float, float]:
