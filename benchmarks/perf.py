@@ -1,0 +1,197 @@
+"""unboil against its peers and against the libraries it wraps, side by side in one run.
+
+1. start-up: ``unboil --version`` and ``unboil --help`` against ``python -c pass``,
+   ``python -c "import click"`` and ``trafilatura --version`` (whole processes);
+2. one page end to end: ``unboil -b trafilatura page.html`` against
+   ``trafilatura < page.html``;
+3. per page inside one warm process, for each backend: our adapter against the bare
+   library call on the same decoded page, and the lxml parse alone (the floor);
+4. consensus against the sum of its members' bare calls.
+
+Medians; the results go to stdout and, with ``--write``, to benchmarks/RESULTS.md.
+
+    .venv/bin/python benchmarks/perf.py [--pages N] [--runs N] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ROOT.parent / "shared" / "bench" / "scrapinghub" / "html"
+BIN = Path(sys.executable).parent
+PY = sys.executable
+
+
+def wall(cmd: list[str], runs: int, stdin: bytes | None = None) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, input=stdin, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def startup(runs: int, page: Path) -> list[tuple[str, float]]:
+    html = gzip.decompress(page.read_bytes())
+    tmp = Path("/tmp/unboil-perf-page.html")
+    tmp.write_bytes(html)
+    rows = [
+        ("python -c pass", wall([PY, "-c", "pass"], runs)),
+        ('python -c "import click"', wall([PY, "-c", "import click"], runs)),
+        ("trafilatura --version", wall([str(BIN / "trafilatura"), "--version"], runs)),
+        ("unboil --version", wall([str(BIN / "unboil"), "--version"], runs)),
+        ("unboil --help", wall([str(BIN / "unboil"), "--help"], runs)),
+        ("trafilatura < page.html", wall([str(BIN / "trafilatura")], runs, stdin=html)),
+        (
+            "unboil -b trafilatura page.html",
+            wall([str(BIN / "unboil"), "-b", "trafilatura", str(tmp)], runs),
+        ),
+        (
+            "unboil -b trafilatura --no-metadata page.html",
+            wall([str(BIN / "unboil"), "-b", "trafilatura", "--no-metadata", str(tmp)], runs),
+        ),
+    ]
+    return rows
+
+
+def _bare_calls() -> dict[str, Callable[[str, Any], Any]]:
+    """The library calls each adapter stands for, on the decoded page (and the
+    shared tree where the library takes one)."""
+    import copy
+
+    def trafilatura_call(html: str, tree: Any) -> Any:
+        import trafilatura
+
+        return trafilatura.extract(tree, include_comments=False)
+
+    def readability_call(html: str, tree: Any) -> Any:
+        from readability import Document
+
+        return Document(copy.deepcopy(tree)).summary(html_partial=True)
+
+    def resiliparse_call(html: str, tree: Any) -> Any:
+        from resiliparse.extract.html2text import extract_plain_text
+
+        return extract_plain_text(html, main_content=True)
+
+    def justext_call(html: str, tree: Any) -> Any:
+        import justext
+
+        return justext.justext(html, justext.get_stoplist("English"))
+
+    return {
+        "trafilatura": trafilatura_call,
+        "readability": readability_call,
+        "resiliparse": resiliparse_call,
+        "justext": justext_call,
+    }
+
+
+def per_page(n: int) -> list[tuple[str, float, float]]:
+    from lxml import html as lxml_html
+
+    from unboil.extractors.base import ExtractOptions
+    from unboil.extractors.htmltree import parse_html
+    from unboil.extractors.loading import load_bytes
+    from unboil.extractors.registry import get
+
+    files = sorted(PAGES.glob("*.html.gz"))[:n]
+    raws = [gzip.decompress(f.read_bytes()) for f in files]
+    pages = [load_bytes(r, str(f)) for r, f in zip(raws, files, strict=True)]
+    rows: list[tuple[str, float, float]] = []
+
+    def median_ms(fn: Callable[[int], Any]) -> float:
+        times = []
+        for i in range(len(pages)):
+            start = time.perf_counter()
+            fn(i)
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    parse = median_ms(lambda i: lxml_html.fromstring(pages[i].html.encode("utf-8")))
+    ours = median_ms(lambda i: parse_html(pages[i].html))
+    rows.append(("lxml parse (the floor) / unboil's parse", parse, ours))
+    trees = [parse_html(p.html) for p in pages]
+    bare = _bare_calls()
+    lean = ExtractOptions(metadata=False)
+    member_sum = 0.0
+    for name, call in bare.items():
+        backend = get(name)
+        call(pages[0].html, trees[0])  # warm: stop-lists, first-call set-up
+        backend.extract(pages[0], lean)
+        bare_ms = median_ms(lambda i, call=call: call(pages[i].html, trees[i]))
+        for p, t in zip(pages, trees, strict=True):  # the adapter gets the same parse
+            p.__dict__["tree"] = t
+        ours_ms = median_ms(lambda i, backend=backend: backend.extract(pages[i], lean))
+        rows.append((name, bare_ms, ours_ms))
+        if name in ("trafilatura", "readability", "resiliparse"):
+            member_sum += bare_ms
+    cons = get("consensus")
+    cons.extract(pages[0], lean)
+    fresh = [load_bytes(r, str(f)) for r, f in zip(raws, files, strict=True)]
+    cons_ms = median_ms(lambda i: cons.extract(fresh[i], lean))
+    rows.append(("consensus (members' bare sum / consensus, own parse)", member_sum, cons_ms))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=181)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
+    args = ap.parse_args()
+    page = sorted(PAGES.glob("*.html.gz"))[0]
+    out: list[str] = []
+    out.append("## Start-up and one page end to end (whole processes, median)\n")
+    out.append("| command | seconds | ratio |")
+    out.append("|---|---|---|")
+    rows = startup(args.runs, page)
+    base = dict(rows)
+    for cmd, secs in rows:
+        ref = (
+            base["python -c pass"]
+            if cmd == "unboil --version"
+            else base['python -c "import click"']
+            if cmd == "unboil --help"
+            else base["trafilatura < page.html"]
+            if cmd.startswith("unboil -b")
+            else None
+        )
+        ratio = f"{secs / ref:.2f}x" if ref else ""
+        out.append(f"| `{cmd}` | {secs:.3f} | {ratio} |")
+    tv = base["trafilatura --version"]
+    out.append(
+        f"\n`unboil --version` / `trafilatura --version`: {base['unboil --version'] / tv:.2f}x; "
+        f"`unboil --help` / `trafilatura --version`: {base['unboil --help'] / tv:.2f}x\n"
+    )
+    out.append(f"## Per page in one warm process ({args.pages} Scrapinghub pages, median ms)\n")
+    out.append("| backend | bare library call | unboil adapter | overhead |")
+    out.append("|---|---|---|---|")
+    for name, bare_ms, ours_ms in per_page(args.pages):
+        out.append(f"| {name} | {bare_ms:.2f} | {ours_ms:.2f} | {ours_ms / bare_ms - 1:+.0%} |")
+    header = (
+        f"# Performance\n\nMeasured {date.today()} by `benchmarks/perf.py` on "
+        f"{platform.machine()} ({platform.python_implementation()} "
+        f"{platform.python_version()}), 2 cores. Adapters run with `--no-metadata` "
+        "(what the bare calls do); the adapter gets the same parsed tree as the bare "
+        "call.\n\n"
+    )
+    text = header + "\n".join(out) + "\n"
+    print(text)
+    if args.write:
+        (ROOT / "benchmarks" / "RESULTS.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
