@@ -138,8 +138,8 @@ def diff(
     from ..extractors.base import ExtractOptions
     from ..extractors.diffing import diff_blocks, diff_gold
     from ..extractors.errors import SourceError
-    from ..extractors.loading import load
     from ..extractors.registry import get
+    from ..extractors.textmode import is_text, load_input
 
     if gold is not None and stripped:
         raise click.UsageError("--gold and --stripped cannot be combined.")
@@ -151,15 +151,19 @@ def diff(
     name_a = backend_a or FULL_TEXT_BACKEND
 
     engine_b = get(backend)
-    engine_a = get(name_a) if mode != "gold" else None
+    engine_a: Any = get(name_a) if mode != "gold" else None
     gold_text = _read_gold(gold) if gold is not None else None
     try:
-        page = load(source, max_bytes=max_bytes, timeout=timeout)
+        page = load_input(source, max_bytes=max_bytes, timeout=timeout)
     except SourceError as exc:
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.USAGE)
 
     options = ExtractOptions()
+    if is_text(page):  # text mode: the text's units against what the text backend kept
+        engine_b, backend = get("text"), "text"
+        if engine_a is not None:
+            engine_a, name_a = _TextUnits(), _TextUnits.name
     result_b = _run(engine_b.extract(page, options), source)
     if engine_a is None:
         result_a = None
@@ -197,6 +201,18 @@ def diff(
             context = len(sides.a) + len(sides.b) if mode == "stripped" else DEFAULT_CONTEXT
         _render(source, sides, block_diff, gold_diff, side_by_side, context)
     sys.exit(ExitStatus.OK if block_diff.same else ExitStatus.CHECK_FAILED)
+
+
+class _TextUnits:
+    """Text mode's left side: the plain text's units (paragraphs or lines), all kept."""
+
+    name = "text-input"
+
+    def extract(self, page: Any, options: Any) -> Extraction:
+        from ..extractors.base import Block, Extraction
+        from ..extractors.textmode import split_units
+
+        return Extraction(backend=self.name, blocks=[Block(u) for u in split_units(page.html)])
 
 
 def _read_gold(path: str) -> str:

@@ -54,6 +54,15 @@ DEFAULT_BACKEND = "trafilatura"
 @click.option(
     "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
 )
+@click.option(
+    "--input-format",
+    type=click.Choice(("auto", "html", "text")),
+    default="auto",
+    show_default=True,
+    help="auto: plain text (no markup) is cleaned in text mode; text: every PAGE is "
+    "plain text; html: plain text is refused. Text mode uses the 'text' backend "
+    "whatever -b says.",
+)
 @size_option
 @common_options
 @handle_errors
@@ -67,9 +76,12 @@ def extract(
     metadata: bool,
     timeout: float,
     max_bytes: int,
+    input_format: str = "auto",
 ) -> None:
     """Clean each PAGE (a saved .html/.htm file, gzip too; '-' for stdin; an http(s)
-    URL) and print its article text.
+    URL) and print its article text. A PAGE that is plain text (a text dump of an
+    article with its debris) is cleaned in text mode: its paragraphs or lines are
+    classified and the article ones kept (see --input-format).
 
     A page that fails is reported on stderr in one line and the others go on; the
     exit status is then 3.
@@ -77,10 +89,11 @@ def extract(
     from ..extractors import formats
     from ..extractors.base import ExtractOptions
     from ..extractors.errors import SourceError
-    from ..extractors.loading import load
     from ..extractors.registry import get
+    from ..extractors.textmode import is_text, load_input
 
     engine = get(backend)
+    text_engine = None
     options = ExtractOptions(title=title, captions=captions, metadata=metadata)
     multiple = len(sources) > 1
     chunks: list[str] = []
@@ -98,7 +111,7 @@ def extract(
         page = result = None
         failure: str | None = None
         try:
-            page = load(source, max_bytes=max_bytes, timeout=timeout)
+            page = load_input(source, input_format, max_bytes=max_bytes, timeout=timeout)
         except SourceError as exc:
             failure = exc.cause
             if debug_enabled():
@@ -106,13 +119,18 @@ def extract(
 
                 traceback.print_exc()
         if page is not None:
-            result = engine.extract(page, options)
+            used = backend
+            if is_text(page):  # text mode: the text backend, whatever -b says
+                text_engine = text_engine or get("text")
+                result, used = text_engine.extract(page, options), "text"
+            else:
+                result = engine.extract(page, options)
             if result.error:
-                failure = f"{backend} failed: {result.error}"
+                failure = f"{used} failed: {result.error}"
                 if debug_enabled() and result.detail:
                     click.echo(result.detail, err=True, nl=False)
             elif result.reason:
-                error(f"{source}: {result.reason} ({backend})")
+                error(f"{source}: {result.reason} ({used})")
         if failure:
             failed += 1
             error(f"{source}: {failure}")

@@ -358,6 +358,8 @@ class Task:
     audit_rel: str | None = None
     #: the fetched page (URLs), else None and ``source`` is read as a file
     page: Page | None = None
+    #: auto | html | text: plain text is cleaned by the ``text`` backend (text mode)
+    input_format: str = "auto"
 
 
 _backends: dict[str, Backend] = {}
@@ -421,7 +423,8 @@ def process_page(task: Task) -> dict[str, Any]:
     from . import formats
     from .base import ExtractOptions
     from .fsutil import atomic_write
-    from .loading import load_file
+    from .loading import NotHtml, load_file
+    from .textmode import as_input, is_text, text_page
 
     start = time.perf_counter()
     rec = base_record(task.source, task.kind, task.backend, "failed")
@@ -429,11 +432,19 @@ def process_page(task: Task) -> dict[str, Any]:
     try:
         if page is None:
             page = load_file(task.source, max_bytes=task.max_bytes)
+    except NotHtml as exc:  # text mode: a plain-text file
+        if task.input_format == "html" or exc.kind != "text" or exc.page is None:
+            rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
+            return rec
+        page = text_page(exc.page)
     except SourceError as exc:
         rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
         return rec
+    page = as_input(page, task.input_format)
+    backend = "text" if is_text(page) else task.backend  # text mode
+    rec["backend"] = backend
     options = ExtractOptions(title=task.title, metadata=task.metadata)
-    result = _backend(task.backend).extract(page, options)
+    result = _backend(backend).extract(page, options)
     rec.update(
         version=result.version,
         title=result.title,
@@ -443,11 +454,11 @@ def process_page(task: Task) -> dict[str, Any]:
         words=result.words,
     )
     if result.error:
-        rec.update(error=f"{task.backend} failed: {result.error}")
+        rec.update(error=f"{backend} failed: {result.error}")
         rec["seconds"] = round(time.perf_counter() - start, 6)
         return rec
     other = None
-    if task.agreement_backend and not result.members:
+    if task.agreement_backend and not result.members and backend == task.backend:
         other = _backend(task.agreement_backend).extract(page, ExtractOptions())
     rec["agreement"] = agreement_score(result, other)
     if task.audit_output:
@@ -603,6 +614,8 @@ class BatchConfig:
     title: bool = False
     metadata: bool = True
     agreement_backend: str | None = None
+    #: auto | html | text (see ``Task.input_format``)
+    input_format: str = "auto"
     resume: bool = False
     save_html: bool = False
     cache_dir: str | None = None
@@ -729,7 +742,7 @@ class BatchRunner:
             if (
                 rec is not None
                 and rec.get("status") == "ok"
-                and rec.get("backend") == cfg.backend
+                and rec.get("backend") in (cfg.backend, "text")  # "text": text mode
                 and rec.get("output") == output
                 and (outdir / output).is_file()
             ):
@@ -750,6 +763,7 @@ class BatchRunner:
             agreement_backend=cfg.agreement_backend,
             include_text=cfg.outdir is None,
             page=page,
+            input_format=cfg.input_format,
         )
         if cfg.outdir is not None:
             rel = item.output(cfg.fmt)

@@ -1,0 +1,35 @@
+"""Text mode: the article paragraphs of a plain-text input (see ``textmode``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from ..base import Backend, Block, Extraction, ExtractOptions
+
+if TYPE_CHECKING:
+    from ..page import Page
+
+
+class TextBackend(Backend):
+    name = "text"
+    description = "plain-text input: keeps the article paragraphs (a learned classifier)"
+    modules: ClassVar[tuple[str, ...]] = ("numpy",)
+    distribution = "unboil"
+    install = "pip install unboil"
+
+    def run(self, page: Page, options: ExtractOptions) -> Extraction:
+        from .. import textmode
+
+        if textmode.is_text(page):
+            text = page.html
+        else:  # an HTML page: its visible text, as the model was trained
+            from ..htmltree import visible_blocks
+
+            text = "\n\n".join(b.text for b in visible_blocks(page.tree))
+        units, _probs, kept = textmode.classify(text)
+        blocks = [Block(u) for u, k in zip(units, kept, strict=True) if k]
+        return Extraction(
+            backend=self.name,
+            blocks=blocks,
+            metadata={"units": len(units), "kept": sum(kept)},
+        )

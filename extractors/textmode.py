@@ -1,0 +1,497 @@
+"""Text mode: boilerplate removal for text that is already extracted (no HTML).
+
+A plain-text dump (what a naive extractor left: the article with its debris, donation
+pitches, comment prompts, photo credits...) is split into units (paragraphs or lines,
+see ``split_units``); each unit gets a row of features computed from the text only
+(its length, punctuation and stop-word density, sentence shape, calls to action,
+links and prices, position, repetition within the text, and the same figures for its
+neighbours); a small gradient-boosted tree model (``models/text.json``, trained by
+``benchmarks/train_text.py`` on the Scrapinghub pages as the ``alltext`` backend
+renders them) says which units are article text.
+
+The trees are evaluated by the consensus module's ``TreeModel`` (one numpy evaluator
+for both models). ``load_input`` is the CLI's loading step with text detection:
+``--input-format auto|html|text``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .scoring import tokens
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .page import Page
+
+MODEL_PATH = Path(__file__).with_name("models") / "text.json"
+#: A unit is kept from this probability up (the model file may override it).
+THRESHOLD = 0.5
+INPUT_FORMATS = ("auto", "html", "text")
+
+# -- splitting -------------------------------------------------------------------------
+
+_BLANK = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
+def _hard_wrapped(lines: Sequence[str]) -> bool:
+    """True when the lines look like one paragraph wrapped at a fixed width (an
+    e-mail, a man page): every line but the last close to the longest, none long."""
+    if len(lines) < 2:
+        return False
+    widths = [len(x) for x in lines]
+    top = max(widths)
+    if top > 100 or top < 30:
+        return False
+    return all(w >= 0.6 * top for w in widths[:-1]) and not lines[-2].rstrip().endswith(
+        (".", "!", "?", ":")
+    )
+
+
+def split_units(text: str) -> list[str]:
+    """The text as units: blank-line-separated paragraphs; a paragraph of several lines
+    is split into its lines unless it is one hard-wrapped paragraph (its lines are
+    then joined with spaces). Whitespace runs are collapsed; empty units dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    units: list[str] = []
+    for para in _BLANK.split(text):
+        lines = [" ".join(x.split()) for x in para.split("\n")]
+        lines = [x for x in lines if x]
+        if not lines:
+            continue
+        if _hard_wrapped(lines):
+            units.append(" ".join(lines))
+        else:
+            units.extend(lines)
+    return units
+
+
+# -- features --------------------------------------------------------------------------
+
+STOP_WORDS = frozenset(
+    """a about after all also an and are as at be been but by can could did do does for
+    from had has have he her his how i if in into is it its just more most my no not of
+    on one or other out over said she so some than that the their them then there these
+    they this to up was were what when which who will with would
+    le la les de des du un une et est en que qui dans pour pas sur au aux
+    der die das und ist nicht ein eine zu den mit von sich auf für
+    el los las y en que por con una para del se
+    il di che per non è della
+    o os as da do das dos é em um uma não na no nas nos mais como""".split()  # noqa: SIM905
+)
+#: calls to action, site furniture: whole words (lower case)
+CTA_WORDS = frozenset(
+    """subscribe subscribed subscription subscriptions newsletter newsletters signup
+    login logged register registering registered registration sign log share shares
+    comment comments commenting forum click download follow donate donation donations
+    support advertisement advertising advert sponsored cookie cookies privacy terms
+    copyright rights reserved reply replies menu search home contact account password
+    email subscribers trial membership premium refresh browser app ad ads tweet
+    facebook twitter instagram linkedin whatsapp pinterest youtube print read more
+    related recommended trending popular newsletter loading please thank sorry join
+    unsubscribe offer deals shop buy cart checkout""".split()  # noqa: SIM905
+)
+CTA_PHRASES = (
+    "sign up",
+    "log in",
+    "sign in",
+    "read more",
+    "click here",
+    "thank you for",
+    "please refresh",
+    "your support",
+    "support us",
+    "all rights reserved",
+    "terms of",
+    "privacy policy",
+    "cookie policy",
+    "follow us",
+    "share this",
+    "share on",
+    "join our",
+    "join the",
+    "more from",
+    "related articles",
+    "you may also",
+    "you might also",
+    "most popular",
+    "sponsored content",
+    "advertisement",
+    "newsletter",
+    "subscribe",
+    "donat",
+    "comments",
+)
+PERSONAL = frozenset(("we", "us", "our", "ours", "you", "your", "yours"))
+_URL = re.compile(r"https?://|www\.|\.(com|org|net|co\.uk)\b|@\w", re.IGNORECASE)
+_PRICE = re.compile(r"[$€£¥]\s?\d|\d\s?(€|EUR|USD|GBP)\b")
+_DATE = re.compile(
+    r"\b(19|20)\d\d\b|\b\d{1,2}:\d\d\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.? \d|\b\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    re.IGNORECASE,
+)
+_SENT_END = re.compile(r"[.!?…]+[\"'”’)\]]*(\s|$)")
+_SEPARATORS = re.compile(r"[|•·»›>/]")
+_PAREN_END = re.compile(r"\([^()]{2,60}\)\s*$")
+
+#: the per-unit ("own") features, computed for the unit and for its neighbours
+OWN = (
+    "log_chars",
+    "log_words",
+    "mean_word_len",
+    "stop_ratio",
+    "punct_ratio",
+    "comma_ratio",
+    "ends_sentence",
+    "sentences",
+    "words_per_sentence",
+    "upper_ratio",
+    "digit_ratio",
+    "title_ratio",
+    "starts_upper",
+    "cta_words",
+    "cta_phrases",
+    "personal_ratio",
+    "url",
+    "price",
+    "date",
+    "separators",
+    "quote",
+    "paren_end",
+    "cjk_ratio",
+)
+#: neighbour offsets whose own features are copied
+NEIGHBOURS = (-2, -1, 1, 2)
+NEIGHBOUR_OWN = (
+    "log_words",
+    "stop_ratio",
+    "ends_sentence",
+    "cta_words",
+    "cta_phrases",
+    "personal_ratio",
+    "title_ratio",
+)
+CONTEXT = (
+    "position",
+    "words_before",
+    "words_after",
+    "n_units",
+    "log_total_words",
+    "repeats",
+    "in_neighbour",
+    "window_long",
+    "window_log_words",
+    "dist_long_before",
+    "dist_long_after",
+    "run_len",
+    "run_words",
+    "share_of_max",
+    "doc_stop_ratio",
+)
+LONG = 25  # words: a "long" unit, likely prose
+
+
+def feature_names() -> list[str]:
+    names = list(OWN)
+    for k in NEIGHBOURS:
+        names += [f"{name}@{k:+d}" for name in NEIGHBOUR_OWN]
+    names += list(CONTEXT)
+    return names
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _cjk(text: str) -> int:
+    return len(_CJK.findall(text))
+
+
+def size(text: str) -> int:
+    """Words, for any script: ``\\w+`` tokens, plus one per two CJK characters (a
+    Japanese sentence is one long token)."""
+    return len(tokens(text)) + _cjk(text) // 2
+
+
+def _own(text: str) -> list[float]:
+    toks = tokens(text)
+    n = len(toks)
+    chars = len(text)
+    words = text.split()
+    nw = max(len(words), 1)
+    lower = [t.lower() for t in toks]
+    letters = sum(c.isalpha() for c in text) or 1
+    low_text = text.lower()
+    sentences = len(_SENT_END.findall(text))
+    stripped = text.rstrip()
+    return [
+        math.log1p(chars),
+        math.log1p(size(text)),
+        (sum(len(t) for t in toks) / n) if n else 0.0,
+        (sum(t in STOP_WORDS for t in lower) / n) if n else 0.0,
+        sum(c in ".,;:!?" for c in text) / nw,
+        text.count(",") / nw,
+        float(stripped.endswith((".", "!", "?", "…", '"', "”", "’", "'"))),
+        float(sentences),
+        n / max(sentences, 1),
+        sum(c.isupper() for c in text) / letters,
+        sum(c.isdigit() for c in text) / max(chars, 1),
+        (sum(t[:1].isupper() for t in toks) / n) if n else 0.0,
+        float(text[:1].isupper()),
+        float(sum(t in CTA_WORDS for t in lower)),
+        float(sum(p in low_text for p in CTA_PHRASES)),
+        (sum(t in PERSONAL for t in lower) / n) if n else 0.0,
+        float(bool(_URL.search(text))),
+        float(bool(_PRICE.search(text))),
+        float(bool(_DATE.search(text))),
+        float(len(_SEPARATORS.findall(text))),
+        float(text[:1] in "\"“‘'" or text.count("“") + text.count('"') >= 2),
+        float(bool(_PAREN_END.search(text))),
+        _cjk(text) / max(chars, 1),
+    ]
+
+
+def _norm(text: str) -> str:
+    return " ".join(tokens(text.lower()))
+
+
+def features(units: Sequence[str]) -> np.ndarray:
+    """One row of ``feature_names()`` per unit, in order (the context of a unit is the
+    rest of ``units``)."""
+    import numpy as np
+
+    n = len(units)
+    names = feature_names()
+    if n == 0:
+        return np.zeros((0, len(names)))
+    own = np.array([_own(u) for u in units], dtype=np.float64)
+    idx = {name: i for i, name in enumerate(OWN)}
+    words = np.array([size(u) for u in units], dtype=np.float64)
+    # the text's own stop words, whatever its language: its most frequent short tokens
+    unit_tokens = [[t.lower() for t in tokens(u)] for u in units]
+    freq = Counter(t for toks in unit_tokens for t in toks if len(t) <= 3)
+    own_stop = {t for t, _ in freq.most_common(20)}
+    total = float(words.sum()) or 1.0
+    cum = np.cumsum(words)
+    norms = [_norm(u) for u in units]
+    counts = Counter(norms)
+    long = words >= LONG
+    cols: list[np.ndarray] = [own]
+    pick = [idx[name] for name in NEIGHBOUR_OWN]
+    for k in NEIGHBOURS:
+        shifted = np.full((n, len(pick)), np.nan)
+        lo, hi = max(0, -k), min(n, n - k)
+        if hi > lo:
+            shifted[lo:hi] = own[lo + k : hi + k][:, pick]
+        cols.append(shifted)
+    ctx = np.zeros((n, len(CONTEXT)))
+    # runs of consecutive short (or long) units
+    run_id = np.zeros(n, dtype=np.int64)
+    for i in range(1, n):
+        run_id[i] = run_id[i - 1] + (long[i] != long[i - 1])
+    run_len = Counter(run_id.tolist())
+    run_words: Counter[int] = Counter()
+    for i in range(n):
+        run_words[int(run_id[i])] += int(words[i])
+    long_idx = np.flatnonzero(long)
+    biggest = float(words.max()) or 1.0
+    for i in range(n):
+        lo, hi = max(0, i - 3), min(n, i + 4)
+        before = long_idx[long_idx < i]
+        after = long_idx[long_idx > i]
+        neighbour_text = " ".join(norms[j] for j in (i - 1, i + 1) if 0 <= j < n)
+        ctx[i] = [
+            i / max(n - 1, 1),
+            (cum[i] - words[i]) / total,
+            (total - cum[i]) / total,
+            math.log1p(n),
+            math.log1p(total),
+            float(counts[norms[i]] - 1),
+            float(bool(norms[i]) and norms[i] in neighbour_text),
+            float(long[lo:hi].mean()),
+            float(np.log1p(words[lo:hi]).mean()),
+            float(min(i - before[-1], 20)) if len(before) else 21.0,
+            float(min(after[0] - i, 20)) if len(after) else 21.0,
+            math.log1p(run_len[int(run_id[i])]),
+            math.log1p(run_words[int(run_id[i])]),
+            words[i] / biggest,
+            (sum(t in own_stop for t in unit_tokens[i]) / len(unit_tokens[i]))
+            if unit_tokens[i]
+            else 0.0,
+        ]
+    cols.append(ctx)
+    return np.hstack(cols)
+
+
+# -- the model ---------------------------------------------------------------------------
+
+#: second stage: the first stage's probabilities of the unit and its neighbours
+STAGE2 = (
+    *(f"p@{k:+d}" for k in (-3, -2, -1, 0, 1, 2, 3)),
+    "p_window",
+    "p_max",
+    "p_mean",
+    "kept_before",
+    "kept_after",
+)
+
+
+def stage2_names() -> list[str]:
+    return feature_names() + list(STAGE2)
+
+
+def stage2_features(X: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``X`` with the first stage's probabilities ``p`` in context appended."""
+    import numpy as np
+
+    n = len(p)
+    if n == 0:
+        return np.zeros((0, X.shape[1] + len(STAGE2)))
+    cols = []
+    for k in (-3, -2, -1, 0, 1, 2, 3):
+        shifted = np.full(n, np.nan)
+        lo, hi = max(0, -k), min(n, n - k)
+        if hi > lo:
+            shifted[lo:hi] = p[lo + k : hi + k]
+        cols.append(shifted)
+    high = (p >= 0.5).astype(np.float64)
+    before = np.concatenate([[0.0], np.cumsum(high)[:-1]])
+    after = high.sum() - np.cumsum(high)
+    idx = np.arange(n)
+    cols += [
+        np.array([p[max(0, i - 5) : i + 6].mean() for i in range(n)]),
+        np.full(n, p.max()),
+        np.full(n, p.mean()),
+        np.where(idx > 0, before / np.maximum(idx, 1), 0.0),
+        np.where(idx < n - 1, after / np.maximum(n - 1 - idx, 1), 0.0),
+    ]
+    return np.hstack([X, np.column_stack(cols)])
+
+
+class TextModel:
+    """Two stacked tree models: per-unit features, then the same with the first
+    stage's probabilities of the neighbours. Both evaluated by ``consensus.TreeModel``."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        from .consensus import TreeModel
+
+        self.stage1 = TreeModel(data["stage1"])
+        self.stage2 = TreeModel(data["stage2"])
+        self.meta: dict[str, Any] = dict(data.get("meta", {}))
+        self.threshold = float(data.get("threshold", THRESHOLD))
+        if self.stage1.features != feature_names() or self.stage2.features != stage2_names():
+            raise RuntimeError("the text model's features do not match this version of unboil")
+
+    @classmethod
+    def load(cls, path: str | Path) -> TextModel:
+        import json
+
+        with open(path, encoding="utf-8") as f:
+            return cls(json.load(f))
+
+    def predict_proba(self, units: Sequence[str]) -> np.ndarray:
+        X = features(units)
+        p = self.stage1.predict_proba(X)
+        out: np.ndarray = self.stage2.predict_proba(stage2_features(X, p))
+        return out
+
+
+_model: TextModel | None = None
+_lock = threading.Lock()
+
+
+def model() -> TextModel:
+    """The shipped text model (``models/text.json``), loaded once per process."""
+    global _model
+    with _lock:
+        if _model is None:
+            _model = TextModel.load(MODEL_PATH)
+        return _model
+
+
+def probabilities(units: Sequence[str], text_model: TextModel | None = None) -> list[float]:
+    """Each unit's probability of being article text."""
+    if not units:
+        return []
+    m = text_model or model()
+    return [float(p) for p in m.predict_proba(units)]
+
+
+def classify(
+    text: str, text_model: TextModel | None = None
+) -> tuple[list[str], list[float], list[bool]]:
+    """The text's units, their probabilities and whether each is kept."""
+    m = text_model or model()
+    units = split_units(text)
+    probs = probabilities(units, m)
+    kept = [p >= m.threshold for p in probs]
+    for i in appeals(units):
+        kept[i] = False
+    return units, probs, kept
+
+
+_APPEAL = re.compile(
+    r"\b(your support|support us|support our|donat\w*|become a (member|subscriber|supporter)"
+    r"|subscribe now|make a contribution)\b",
+    re.IGNORECASE,
+)
+#: an appeal opens with a short line and closes within this many units
+APPEAL_SPAN = 6
+
+
+def appeals(units: Sequence[str]) -> list[int]:
+    """Units of a donation or subscription appeal, a rule on top of the model (the
+    benchmark pages have few such boxes): a short line asking for support (at most
+    15 words), the units up to the next line of the appeal within ``APPEAL_SPAN``, and
+    that line; a short appeal line alone."""
+    hits = [i for i, u in enumerate(units) if _APPEAL.search(u)]
+    out: set[int] = set()
+    for i in hits:
+        if size(units[i]) > 15:
+            continue
+        out.add(i)
+        close = [j for j in hits if i < j <= i + APPEAL_SPAN]
+        if close:
+            out.update(range(i, close[-1] + 1))
+    return sorted(out)
+
+
+# -- input detection ---------------------------------------------------------------------
+
+
+def text_page(page: Page) -> Page:
+    """``page`` marked as a plain-text input (its ``html`` is the text)."""
+    page.info["format"] = "text"
+    return page
+
+
+def is_text(page: Page) -> bool:
+    return page.info.get("format") == "text"
+
+
+def load_input(source: str, input_format: str = "auto", **kwargs: Any) -> Page:
+    """``loading.load`` with text mode: ``auto`` turns plain text (refused by
+    ``load`` as ``NotHtml(kind="text")``) into a text page; ``text`` treats whatever
+    loads as text; ``html`` refuses plain text as ``load`` does."""
+    from .loading import NotHtml, load
+
+    try:
+        page = load(source, **kwargs)
+    except NotHtml as exc:
+        if input_format != "html" and exc.kind == "text" and exc.page is not None:
+            return text_page(exc.page)
+        raise
+    if input_format == "text":
+        return text_page(page)
+    return page
+
+
+def as_input(page: Page, input_format: str = "auto") -> Page:
+    """For a page loaded some other way (bytes, a fetch): ``text`` marks it as text."""
+    return text_page(page) if input_format == "text" else page

@@ -1,0 +1,170 @@
+"""Text mode: plain-text input cleaned by the ``text`` backend."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from unboil.cli.exitcodes import ExitStatus
+from unboil.cli.main import cli
+from unboil.extractors import registry, textmode
+from unboil.extractors.page import Page
+from unboil.extractors.scoring import evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "text"
+SEED = DATA / "seed-text.raw.txt"
+GOLD = DATA / "seed-text.txt"
+BENCH = Path("/work/shared/bench/scrapinghub")
+
+DEBRIS = (
+    "Your support helps us to tell the story",
+    "From reproductive rights to climate change to Big Tech",
+    "At such a critical moment in US history",
+    "The Independent is trusted by Americans",
+    "Your support makes all the difference.",
+    "Join our commenting forum",
+    "Join thought-provoking conversations",
+    "Comments",
+    "Thank you for registering",
+    "Please refresh the page or navigate",
+    "(KCNA via KNS)",
+)
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def article() -> list[str]:
+    return [p.strip() for p in GOLD.read_text("utf-8").split("\n\n") if p.strip()]
+
+
+def kept_units(text: str) -> list[str]:
+    units, _probs, kept = textmode.classify(text)
+    return [u for u, k in zip(units, kept, strict=True) if k]
+
+
+def assert_clean(units: list[str]) -> None:
+    for para in article():
+        assert para in units, f"article paragraph dropped: {para[:60]}"
+    for debris in DEBRIS:
+        hits = [u for u in units if u == debris or (debris in u and len(debris) > 12)]
+        assert not hits, f"debris kept: {hits[0][:80]}"
+
+
+# --- splitting and the model --------------------------------------------------------
+
+
+def test_split_units() -> None:
+    assert textmode.split_units("a b\n\nc\nd\n\n\n e  f \n") == ["a b", "c", "d", "e f"]
+    wrapped = (
+        "This is a paragraph that was wrapped at a fixed width by\n"
+        "its editor so that every line is about as long as the\nothers."
+    )
+    assert textmode.split_units(wrapped) == [" ".join(wrapped.split())]
+    assert textmode.split_units("") == []
+
+
+def test_seed_text_keeps_the_article_and_drops_the_debris() -> None:
+    assert_clean(kept_units(SEED.read_text("utf-8")))
+
+
+def test_seed_text_one_line_per_paragraph() -> None:
+    # no blank lines at all: split on lines
+    text = "\n".join(textmode.split_units(SEED.read_text("utf-8")))
+    assert_clean(kept_units(text))
+
+
+def test_model_ships_small_and_loads() -> None:
+    assert textmode.MODEL_PATH.stat().st_size < 2 * 1024 * 1024
+    m = textmode.model()
+    assert m.stage1.features == textmode.feature_names()
+    assert 0 < m.threshold < 1
+    assert m.meta["held_out_pages"]
+
+
+def test_backend_registered_and_on_html() -> None:
+    backend = registry.get("text")
+    html = "<html><body>" + "".join(f"<p>{p}</p>" for p in article()) + "</body></html>"
+    result = backend.extract(Page.from_html(html))
+    assert result.ok and result.words > 300
+
+
+@pytest.mark.skipif(not (BENCH / "ground-truth.json").exists(), reason="no benchmark data")
+def test_held_out_pages_score_sanely() -> None:
+    from unboil.extractors.loading import load_bytes
+
+    m = textmode.model()
+    truth = json.loads((BENCH / "ground-truth.json").read_text("utf-8"))
+    alltext = registry.get("alltext")
+    pairs = []
+    for key in m.meta["held_out_pages"][:8]:
+        raw = gzip.decompress((BENCH / "html" / f"{key}.html.gz").read_bytes())
+        text = alltext.extract(load_bytes(raw, key)).text
+        pairs.append(("\n\n".join(kept_units(text)), truth[key]["articleBody"]))
+    assert evaluate(pairs).f1 > 0.7
+
+
+# --- the CLI --------------------------------------------------------------------------
+
+
+def test_cli_detects_text() -> None:
+    result = invoke(str(SEED))
+    assert result.exit_code == 0, result.stderr
+    paras = [p for p in result.stdout.split("\n\n") if p.strip()]
+    assert_clean([p.strip() for p in paras])
+
+
+def test_cli_stdin_text_and_json() -> None:
+    result = invoke("-", "-f", "json", input=SEED.read_text("utf-8"))
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["backend"] == "text"
+    assert article()[0] in doc["text"]
+
+
+def test_cli_text_mode_whatever_backend() -> None:
+    result = invoke(str(SEED), "-b", "alltext")
+    assert result.exit_code == 0
+    assert "Join our commenting forum" not in result.stdout
+
+
+def test_cli_input_format_html_refuses_text() -> None:
+    result = invoke(str(SEED), "--input-format", "html")
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    assert "plain text" in result.stderr
+
+
+def test_cli_input_format_text_forces_text(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<p>" + "</p>\n\n<p>".join(article()) + "</p>", encoding="utf-8")
+    result = invoke(str(page), "--input-format", "text", "-f", "json")
+    assert json.loads(result.stdout)["backend"] == "text"
+
+
+def test_batch_with_a_text_file(tmp_path: Path) -> None:
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / "seed.txt").write_text(SEED.read_text("utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("batch", str(inp / "seed.txt"), "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    (rec,) = [json.loads(x) for x in (out / "unboil-manifest.jsonl").read_text().splitlines()]
+    assert rec["status"] == "ok" and rec["backend"] == "text"
+    text = (out / rec["output"]).read_text("utf-8")
+    assert article()[0] in text and "Join our commenting forum" not in text
+
+
+def test_diff_stripped_on_text() -> None:
+    result = invoke("diff", str(SEED), "--stripped")
+    assert result.exit_code == ExitStatus.CHECK_FAILED  # something was removed
+    removed = [x[1:] for x in result.stdout.splitlines() if x.startswith("-")]
+    assert "Join our commenting forum" in removed
+    assert not any(article()[0] in x for x in removed)
+    doc = json.loads(invoke("diff", str(SEED), "--stripped", "--json").stdout)
+    assert doc["b"]["label"] == "text"
