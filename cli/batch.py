@@ -18,7 +18,7 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import backend_option, size_option
+from .options import backend_option, input_format_option, size_option
 
 if TYPE_CHECKING:
     from ..extractors.batch import Summary
@@ -103,6 +103,7 @@ def _default_jobs() -> int:
     "(consensus records its members' agreement without this).",
 )
 @click.option("--title/--no-title", default=False, help="Put the headline in front of the text.")
+@input_format_option
 @click.option(
     "--metadata/--no-metadata",
     default=True,
@@ -166,6 +167,7 @@ def batch(
     resume: bool,
     agreement_backend: str | None,
     title: bool,
+    input_format: str,
     metadata: bool,
     max_bytes: int,
     cache_dir: str | None,
@@ -233,6 +235,7 @@ def batch(
         max_bytes=max_bytes,
         title=title,
         metadata=metadata,
+        input_format=input_format,
         agreement_backend=agreement_backend,
         resume=resume,
         save_html=save_html,

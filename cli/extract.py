@@ -10,7 +10,7 @@ import click
 from ..extractors.formats import FORMATS
 from .exitcodes import ExitStatus
 from .main import common_options, debug_enabled, error, handle_errors
-from .options import backend_option, size_option
+from .options import backend_option, input_format_option, size_option
 
 DEFAULT_BACKEND = "trafilatura"
 
@@ -54,15 +54,7 @@ DEFAULT_BACKEND = "trafilatura"
 @click.option(
     "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
 )
-@click.option(
-    "--input-format",
-    type=click.Choice(("auto", "html", "text")),
-    default="auto",
-    show_default=True,
-    help="auto: plain text (no markup) is cleaned in text mode; text: every PAGE is "
-    "plain text; html: plain text is refused. Text mode uses the 'text' backend "
-    "whatever -b says.",
-)
+@input_format_option
 @size_option
 @common_options
 @handle_errors

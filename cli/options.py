@@ -76,3 +76,14 @@ def split_backends(value: str | None, *, with_consensus: bool = True) -> list[st
 
     names = [n for n in registry.names() if registry.describe(n).available]
     return names if with_consensus else [n for n in names if n != "consensus"]
+
+
+input_format_option = click.option(
+    "--input-format",
+    type=click.Choice(("auto", "html", "text")),
+    default="auto",
+    show_default=True,
+    help="auto: plain text (no markup) is cleaned in text mode; text: every page is "
+    "plain text; html: plain text is refused. Text mode uses the 'text' backend "
+    "whatever -b says.",
+)
