@@ -63,11 +63,12 @@ from urllib.parse import urlsplit
 
 from .errors import SourceError, UnboilError
 from .loading import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
+from .registry import shared
 
 if TYPE_CHECKING:
     import httpx
 
-    from .base import Backend, Extraction
+    from .base import Extraction
     from .page import Page
 
 __all__ = [
@@ -362,17 +363,6 @@ class Task:
     input_format: str = "auto"
 
 
-_backends: dict[str, Backend] = {}
-
-
-def _backend(name: str) -> Backend:
-    if name not in _backends:
-        from .registry import get
-
-        _backends[name] = get(name)
-    return _backends[name]
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -444,7 +434,7 @@ def process_page(task: Task) -> dict[str, Any]:
     backend = "text" if is_text(page) else task.backend  # text mode
     rec["backend"] = backend
     options = ExtractOptions(title=task.title, metadata=task.metadata)
-    result = _backend(backend).extract(page, options)
+    result = shared(backend).extract(page, options)
     rec.update(
         version=result.version,
         title=result.title,
@@ -459,7 +449,7 @@ def process_page(task: Task) -> dict[str, Any]:
         return rec
     other = None
     if task.agreement_backend and not result.members and backend == task.backend:
-        other = _backend(task.agreement_backend).extract(page, ExtractOptions())
+        other = shared(task.agreement_backend).extract(page, ExtractOptions())
     rec["agreement"] = agreement_score(result, other)
     if task.audit_output:
         from .audit import audit_of
