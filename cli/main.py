@@ -1,11 +1,13 @@
 """The ``unboil`` command group. ``unboil PAGE...`` runs the default command,
-``extract``; the other commands live in their own modules and are added here."""
+``extract``; the other commands live in their own modules, imported only when invoked
+(``COMMANDS`` names them and gives the summaries ``unboil --help`` lists)."""
 
 from __future__ import annotations
 
 import functools
+import importlib
+import os
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -78,6 +80,8 @@ def handle_errors(f: F) -> F:
             sys.exit(ExitStatus.INTERRUPTED)
         except UnboilError as exc:
             if debug_enabled():
+                import traceback
+
                 traceback.print_exc()
             error(str(exc))
             sys.exit(ExitStatus.USAGE)
@@ -92,8 +96,131 @@ def handle_errors(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: command name -> ("module:attribute", the first sentence of its help). ``unboil --help``
+#: lists the commands from these summaries (click shortens them as it would the
+#: commands' own help) and imports a command's module only to run it or show its help.
+#: tests/test_perf_behaviour.py checks the table against the commands.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "extract": (
+        "unboil.cli.extract:extract",
+        "Clean each PAGE (a saved .html/.htm file, gzip too; '-' for stdin; an http(s) URL) "
+        "and print its article text.",
+    ),
+    "audit": (
+        "unboil.cli.audit:audit",
+        "Write a self-contained HTML report of PAGE: the page's own layout, made inert (no "
+        "script runs, nothing is fetched), each text block outlined: kept by the consensus "
+        "(green), stripped (red), doubtful (amber).",
+    ),
+    "backends": (
+        "unboil.cli.backends:backends",
+        "List the extractor backends: name, version, availability, description.",
+    ),
+    "batch": (
+        "unboil.cli.batch:batch",
+        "Clean every page in FOLDERs (recursively), FILEs and a URL list, in parallel.",
+    ),
+    "bench": (
+        "unboil.cli.bench:bench",
+        "Score backends on gold sets: precision, recall and F1 with the Scrapinghub shingle "
+        "metric (or the with/without segment metric), failures and time per page.",
+    ),
+    "check": (
+        "unboil.cli.check:check",
+        "Score backends on gold sets and fail (exit 1) when a threshold is not met or the "
+        "scores dropped below a recorded baseline: a CI gate for extraction quality.",
+    ),
+    "compare": (
+        "unboil.cli.compare:compare",
+        "Run every available backend (or -b a,b,c) on PAGE and show how much they agree: "
+        "blocks, words, seconds, the agreement matrix (shingle F1 of each pair) and "
+        "agreement with the consensus; then the consensus text, doubtful blocks marked.",
+    ),
+    "diff": (
+        "unboil.cli.diff:diff",
+        "Show how two extractions of PAGE differ, block by block, with the changed words "
+        "inside changed blocks.",
+    ),
+}
+
+_SUMMARIES_ONLY = "unboil.help-summaries"
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing shutil (and with it bz2,
+    lzma and zlib: a tenth of ``unboil --help``'s time)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Context(click.Context):
+    def make_formatter(self) -> click.HelpFormatter:
+        """click's formatter, its width worked out as click does (the terminal's width,
+        at most ``max_content_width``, less 2, at least 50)."""
+        from click import formatting
+
+        width = self.terminal_width or formatting.FORCED_WIDTH
+        if width is None:
+            width = max(min(_terminal_columns(), self.max_content_width or 80) - 2, 50)
+        return self.formatter_class(width=width, max_width=self.max_content_width)
+
+
+class LazyGroup(DefaultGroup):
+    """click's documented lazy-loading group on top of click-default-group's
+    ``DefaultGroup``: commands in ``lazy_commands`` are imported on first use, and the
+    group's help lists them from their summaries without importing anything."""
+
+    context_class = _Context
+
+    def __init__(
+        self, *args: Any, lazy_commands: dict[str, tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            if ctx.meta.get(_SUMMARIES_ONLY):
+                return click.Command(cmd_name, help=self.lazy_commands[cmd_name][1])
+            self._load(cmd_name)
+        elif (
+            cmd_name not in self.commands
+            and self.default_cmd_name in self.lazy_commands
+            and self.default_cmd_name not in self.commands
+        ):
+            # not a command name: DefaultGroup hands the arguments to the default command
+            self._load(self.default_cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def _load(self, cmd_name: str) -> None:
+        module, _, attr = self.lazy_commands[cmd_name][0].partition(":")
+        command = getattr(importlib.import_module(module), attr)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{module}:{attr} is not a click command")
+        self.add_command(command, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        ctx.meta[_SUMMARIES_ONLY] = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            del ctx.meta[_SUMMARIES_ONLY]
+
+
 @click.group(
-    cls=DefaultGroup,
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
     default="extract",
     default_if_no_args=False,
     context_settings=CONTEXT_SETTINGS,
@@ -112,29 +239,6 @@ def cli() -> None:
 
     Without a command name, the arguments go to `extract`.
     """
-
-
-def _register_commands() -> None:
-    from .audit import audit
-    from .backends import backends
-    from .batch import batch
-    from .bench import bench
-    from .check import check
-    from .compare import compare
-    from .diff import diff
-    from .extract import extract
-
-    cli.add_command(extract)
-    cli.add_command(backends)
-    cli.add_command(audit)
-    cli.add_command(batch)
-    cli.add_command(bench)
-    cli.add_command(check)
-    cli.add_command(compare)
-    cli.add_command(diff)
-
-
-_register_commands()
 
 
 def run() -> None:

@@ -111,7 +111,9 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x84\x86-\x9f\xad\u200b\u20
 
 def collapse_ws(text: str) -> str:
     """Runs of whitespace (non-breaking spaces included) as one space, stripped."""
-    return _SPACES.sub(" ", text).strip()
+    # str.split() and the regex ``\s`` both take whitespace as str.isspace() does:
+    # the same result as _SPACES.sub(" ", text).strip(), several times faster.
+    return " ".join(text.split())
 
 
 def strip_invisible(text: str) -> str:
@@ -252,9 +254,13 @@ def _is_hidden(el: HtmlElement) -> bool:
 class _Walker:
     """Turns a subtree into blocks, without recursion (pages nest deeply)."""
 
-    def __init__(self, scheme: _Scheme, skip_hidden: bool) -> None:
+    def __init__(self, scheme: _Scheme, skip_hidden: bool, limit: int | None = None) -> None:
         self.scheme = scheme
         self.skip_hidden = skip_hidden
+        #: stop once the blocks hold this many characters (one more per block)
+        self.limit = limit
+        self.size = 0
+        self.counted = 0
         self.blocks: list[Block] = []
         self.buf: list[str] = []
         self.kinds: list[str] = []  # the kinds of the open block elements
@@ -382,8 +388,18 @@ class _Walker:
                 stack.append((child, iter(child)))
             elif child.tail:
                 self.buf.append(child.tail)
+            if self.limit is not None and self._full():
+                return self.blocks  # a prefix of the blocks of the whole walk
         self.flush()
         return self.blocks
+
+    def _full(self) -> bool:
+        assert self.limit is not None
+        size = self.size
+        for block in self.blocks[self.counted :]:
+            size += len(block.text) + 1
+        self.size, self.counted = size, len(self.blocks)
+        return size >= self.limit
 
 
 def element_blocks(element: HtmlElement, skip_hidden: bool = False) -> list[Block]:
@@ -494,7 +510,8 @@ def detect_language(text: str) -> str | None:
 def _visible_text(root: HtmlElement, limit: int = _DETECT_CHARS) -> str:
     text = []
     size = 0
-    for block in visible_blocks(root):
+    # The walk stops once its blocks hold ``limit`` characters: what follows is not used.
+    for block in _Walker(_HTML, True, limit).walk(body_of(root)):
         text.append(block.text)
         size += len(block.text) + 1
         if size >= limit:

@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..base import Backend, Extraction, ExtractOptions
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lxml.html import HtmlElement
+
     from ..page import Page
+
+
+_local = threading.local()
+
+
+def _css_selector(expr: str) -> Callable[[HtmlElement], Any]:
+    """``HtmlElement.cssselect(expr)``'s selector, compiled once per thread (compiled
+    XPath is not to be shared between threads) rather than once per call."""
+    cache: dict[str, Any] | None = getattr(_local, "selectors", None)
+    if cache is None:
+        cache = _local.selectors = {}
+    selector = cache.get(expr)
+    if selector is None:
+        from lxml.cssselect import CSSSelector
+
+        selector = cache[expr] = CSSSelector(expr, translator="html")  # as cssselect()
+    return selector
+
+
+class _CompiledCss:
+    """An element whose ``cssselect`` reuses compiled selectors. readability's
+    shorten_title runs ten CSS selectors on every page; translating them to XPath each
+    time took a fifth of the adapter's time."""
+
+    def __init__(self, element: HtmlElement) -> None:
+        self._element = element
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._element, name)
+
+    def cssselect(self, expr: str, translator: str = "html") -> list[HtmlElement]:
+        if translator != "html":
+            return self._element.cssselect(expr, translator=translator)
+        found: list[HtmlElement] = _css_selector(expr)(self._element)
+        return found
 
 
 class ReadabilityBackend(Backend):
@@ -32,7 +72,7 @@ class ReadabilityBackend(Backend):
         blocks = element_blocks(body_of(parse_html(summary))) if summary else []
         # What short_title() computes, without the extra parse-and-clean pass it makes:
         # shorten_title only reads the tree.
-        title = shorten_title(page.tree) or None
+        title = shorten_title(_CompiledCss(page.tree)) or None
         metadata: dict[str, Any] = {}
         author = get_author(page.tree)
         if author and author != "[no-author]":

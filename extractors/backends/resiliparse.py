@@ -19,7 +19,7 @@ def _blocks(text: str) -> list[Block]:
 
     blocks = []
     for raw in strip_invisible(text).splitlines():
-        m = _ITEM.match(raw)
+        m = _ITEM.match(raw) if raw[:1].isspace() else None  # items start indented
         line = collapse_ws(raw[m.end() :] if m else raw)
         if line:
             blocks.append(Block(line, "li" if m else "p"))
