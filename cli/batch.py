@@ -151,6 +151,27 @@ def _default_jobs() -> int:
     "the consensus kept and stripped outlined) and OUTDIR/index.html listing the pages, "
     "lowest agreement first (a page without one is scored against the consensus).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: a process pool on this machine. dask: a dask.distributed cluster (the "
+    "one at --scheduler, else a LocalCluster of -j workers); files and WARCs only. See "
+    "docs/scale.md.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="The Dask scheduler to use (tcp://host:8786); implies --engine dask.",
+)
+@click.option(
+    "--warc-output",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write the cleaned text of every page to FILE as WARC conversion records "
+    "(gzipped when FILE ends in .gz), with -o or -f jsonl.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @common_options
 @handle_errors
@@ -176,12 +197,17 @@ def batch(
     fetchers: int,
     retries: int,
     audit: bool,
+    engine: str,
+    scheduler: str | None,
+    warc_output: str | None,
     quiet: bool,
 ) -> None:
-    """Clean every page in FOLDERs (recursively), FILEs and a URL list, in parallel.
+    """Clean every page in FOLDERs (recursively), FILEs, WARCs and a URL list, in parallel.
 
     \b
     unboil batch site/ -o clean/                  site/a/b.html -> clean/a/b.txt
+    unboil batch crawl.warc.gz -o clean/          clean/crawl/<record uuid>.txt
+    unboil batch warcs/ --glob '*.warc.gz' -o clean/ --engine dask --scheduler tcp://h:8786
     unboil batch site/ -o clean/ --resume         go on after a crash or Ctrl-C
     unboil batch --urls urls.txt -o out/ --save-html --cache ~/.cache/unboil
     unboil batch -b consensus pages/ -f jsonl | jq .agreement
@@ -214,11 +240,22 @@ def batch(
     urls = read_url_list(urls_file) if urls_file is not None else []
     if not inputs and urls_file is None:
         raise click.UsageError("nothing to do: give folders, files or --urls FILE")
+    if scheduler is not None:
+        engine = "dask"
+    if engine == "dask" and urls:
+        raise click.UsageError("--engine dask takes files and WARCs: fetch URLs locally")
     registry.get(backend)  # unknown or missing backend: a usage error before any work
     if agreement_backend:
         registry.get(agreement_backend)
     try:
-        items = discover(inputs, urls, globs=globs or DEFAULT_GLOBS, outdir=outdir)
+        items = discover(
+            inputs,
+            urls,
+            globs=globs or DEFAULT_GLOBS,
+            outdir=outdir,
+            scan_warcs=engine == "local",  # dask: the workers scan the WARCs
+            max_bytes=max_bytes,
+        )
     except BatchError as exc:
         raise click.UsageError(str(exc)) from None
     if not items:
@@ -244,8 +281,16 @@ def batch(
         fetchers=fetchers,
         retries=retries,
         audit=audit,
+        warc_output=warc_output,
     )
-    runner = BatchRunner(config)
+    runner: BatchRunner
+    if engine == "dask":
+        from ..extractors.dask_engine import DaskRunner, require_dask
+
+        require_dask()
+        runner = DaskRunner(config, scheduler=scheduler)
+    else:
+        runner = BatchRunner(config)
     stream = fmt == "jsonl"
 
     with _interrupt_handler(runner.interrupt), _progress(len(items), quiet) as advance:

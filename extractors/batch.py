@@ -42,6 +42,7 @@ given (it is run on the page too), else null.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fnmatch
 import hashlib
 import importlib
@@ -105,7 +106,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: done). ``agreement`` is in [0, 1] or null (see the module docstring).
 MANIFEST_FIELDS = {
     "source": "the file path or URL, as given or found",
-    "kind": "file | url",
+    "kind": "file | url | warc (a record of a WARC file: source is PATH#RECORD-ID)",
     "output": "output file, relative to OUTDIR; null when not written",
     "html": "the saved raw page (--save-html), relative to OUTDIR; else null",
     "backend": "backend name",
@@ -138,8 +139,14 @@ class Input:
     the extension (posix separators)."""
 
     source: str
-    kind: str  # "file" | "url"
+    kind: str  # "file" | "url" | "warc"
     stem: str
+    #: WARC records: the WARC file, the record's offset in it, its target URI, and why
+    #: it is skipped (not HTML, truncated...) when it is not processed
+    container: str | None = None
+    offset: int | None = None
+    url: str | None = None
+    skip: str | None = None
 
     def output(self, fmt: str) -> str:
         return self.stem + EXTENSIONS.get(fmt, ".json")
@@ -212,39 +219,83 @@ def discover(
     *,
     globs: tuple[str, ...] = DEFAULT_GLOBS,
     outdir: str | os.PathLike[str] | None = None,
+    scan_warcs: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[Input]:
     """Folders (recursive, file names matched against ``globs``), files and URLs, in
     the order given, each once, with non-clashing output stems. A path that does not
-    exist is a ``BatchError``. ``outdir`` is never walked into."""
+    exist is a ``BatchError``. ``outdir`` is never walked into.
+
+    A WARC file becomes one input per response record (kind ``warc``), listed here
+    by ``warc.scan``; ``scan_warcs=False`` is for an engine that scans WARCs itself
+    (on its workers): such a file stays one input of kind ``warc-file``, to be
+    expanded with ``warc_inputs``."""
     exclude = Path(outdir).resolve() if outdir is not None else None
-    found: list[tuple[str, str, str]] = []  # source, kind, stem
+    found: list[Input] = []  # stems not yet made unique
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for file in _walk(path, globs, exclude):
                 rel = file.relative_to(path)
                 stem = rel.with_name(_strip_extensions(rel.name)).as_posix()
-                found.append((str(file), "file", stem))
+                found.extend(_file_inputs(file, stem, scan_warcs, max_bytes))
         elif path.exists():
-            found.append((str(path), "file", _strip_extensions(path.name)))
+            found.extend(_file_inputs(path, _strip_extensions(path.name), scan_warcs, max_bytes))
         else:
             raise BatchError(f"{raw}: no such file or folder")
     for url in urls:
-        found.append((url, "url", url_stem(url)))
+        found.append(Input(url, "url", url_stem(url)))
 
     inputs: list[Input] = []
     seen_sources: set[str] = set()
     used: set[str] = set()
-    for source, kind, stem in found:
+    for item in found:
+        source = item.source
         if source in seen_sources:
             continue
         seen_sources.add(source)
-        stem = "/".join(_safe(s) if s in (".", "..") else s for s in stem.split("/"))
+        stem = "/".join(_safe(s) if s in (".", "..") else s for s in item.stem.split("/"))
         if stem.casefold() in used:
             stem = f"{stem}-{_short_hash(source)}"
         used.add(stem.casefold())
-        inputs.append(Input(source, kind, stem))
+        inputs.append(dataclasses.replace(item, stem=stem))
     return inputs
+
+
+def _file_inputs(path: Path, stem: str, scan_warcs: bool, max_bytes: int) -> list[Input]:
+    """A file's inputs: itself, or for a WARC (``.warc``, ``.warc.gz``, ``.arc``,
+    ``.arc.gz``) one per response record, named ``STEM/RECORD-UUID``."""
+    from . import warc
+
+    if not warc.is_warc(path):
+        return [Input(str(path), "file", stem)]
+    if not scan_warcs:
+        return [Input(str(path), "warc-file", stem)]  # scanned later, by the engine
+    try:
+        entries = warc.scan(path, max_bytes=max_bytes)
+    except UnboilError as exc:
+        raise BatchError(str(exc)) from None
+    return warc_inputs(str(path), stem, entries)
+
+
+def warc_inputs(path: str, stem: str, entries: Iterable[Any]) -> list[Input]:
+    """``warc.WarcEntry``\\ s of the WARC ``path`` as inputs (see ``_file_inputs``)."""
+    items = []
+    for entry in entries:
+        rid = entry.record_id
+        name = rid.rsplit(":", 1)[-1] if rid.startswith("urn:") else rid
+        items.append(
+            Input(
+                f"{path}#{rid}",
+                "warc",
+                f"{stem}/{_safe(name)}",
+                container=path,
+                offset=entry.offset,
+                url=entry.url,
+                skip=entry.skip,
+            )
+        )
+    return items
 
 
 # --------------------------------------------------------------------------- manifest
@@ -361,6 +412,26 @@ class Task:
     page: Page | None = None
     #: auto | html | text: plain text is cleaned by the ``text`` backend (text mode)
     input_format: str = "auto"
+    #: a WARC record (kind ``warc``): the WARC file and the record's offset in it
+    warc_path: str | None = None
+    warc_offset: int = 0
+
+
+def skip_record(item: Input, backend: str) -> dict[str, Any]:
+    """The record of an input known to be skipped before it is read (a WARC record
+    that is not an HTML page, or is truncated)."""
+    return base_record(item.source, item.kind, backend, "skipped", error=item.skip, url=item.url)
+
+
+def is_settled_skip(rec: dict[str, Any] | None) -> bool:
+    """A WARC record skipped for what it is (not HTML, truncated...), not because a
+    run was interrupted: resume does not look at it again."""
+    return (
+        rec is not None
+        and rec.get("kind") == "warc"
+        and rec.get("status") == "skipped"
+        and rec.get("error") not in (None, "interrupted")
+    )
 
 
 def _now() -> str:
@@ -420,14 +491,28 @@ def process_page(task: Task) -> dict[str, Any]:
     rec = base_record(task.source, task.kind, task.backend, "failed")
     page = task.page
     try:
-        if page is None:
+        if page is None and task.warc_path is not None:
+            from .warc import load_record
+
+            page = load_record(
+                task.warc_path, task.warc_offset, task.source, max_bytes=task.max_bytes
+            )
+        elif page is None:
             page = load_file(task.source, max_bytes=task.max_bytes)
     except NotHtml as exc:  # text mode: a plain-text file
+        if task.kind == "warc":  # a WARC record that is not a page: skipped, not failed
+            rec.update(status="skipped", error=f"not HTML: {exc.cause}")
+            rec["seconds"] = round(time.perf_counter() - start, 6)
+            return rec
         if task.input_format == "html" or exc.kind != "text" or exc.page is None:
             rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
             return rec
         page = text_page(exc.page)
     except SourceError as exc:
+        from .warc import WarcSkip
+
+        if isinstance(exc, WarcSkip):
+            rec["status"] = "skipped"
         rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
         return rec
     page = as_input(page, task.input_format)
@@ -615,6 +700,8 @@ class BatchConfig:
     backoff: float = 0.5
     #: also write an audit report per page (STEM.audit.html) and OUTDIR/index.html
     audit: bool = False
+    #: also append the cleaned text of each page to this WARC file (conversion records)
+    warc_output: str | None = None
 
 
 @dataclass
@@ -663,7 +750,17 @@ class Summary:
 
 def _worker_init(parent: int) -> None:
     """In each worker: exit when the parent process is gone (killed with SIGKILL, the
-    pool cannot stop us), so no orphan keeps writing into OUTDIR."""
+    pool cannot stop us), so no orphan keeps writing into OUTDIR. Also caps the
+    worker's address space (``UNBOIL_MAX_MEMORY`` bytes, default 2 GiB, 0: no cap), so
+    that a runaway page fails with MemoryError instead of exhausting the machine."""
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        cap = int(os.environ.get("UNBOIL_MAX_MEMORY", str(2 << 30)))
+        if cap > 0:
+            hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+            cap = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
     def watch() -> None:
         while True:
@@ -706,6 +803,7 @@ class BatchRunner:
         self.config = config
         self._interrupts = 0
         self.manifest: Manifest | None = None
+        self.warc_out: Any = None  # warc.ConversionWriter
 
     def interrupt(self) -> None:
         self._interrupts += 1
@@ -729,6 +827,8 @@ class BatchRunner:
         for item in inputs:
             rec = last.get(item.source)
             output = item.output(cfg.fmt)
+            if is_settled_skip(rec):
+                continue
             if (
                 rec is not None
                 and rec.get("status") == "ok"
@@ -751,10 +851,12 @@ class BatchRunner:
             metadata=cfg.metadata,
             max_bytes=cfg.max_bytes,
             agreement_backend=cfg.agreement_backend,
-            include_text=cfg.outdir is None,
+            include_text=cfg.outdir is None or cfg.warc_output is not None,
             page=page,
             input_format=cfg.input_format,
         )
+        if item.kind == "warc":
+            task.warc_path, task.warc_offset = item.container, item.offset or 0
         if cfg.outdir is not None:
             rel = item.output(cfg.fmt)
             task.output, task.output_rel = str(Path(cfg.outdir, rel)), rel
@@ -765,6 +867,41 @@ class BatchRunner:
                 audit_rel = item.stem + ".audit.html"
                 task.audit_output, task.audit_rel = str(Path(cfg.outdir, audit_rel)), audit_rel
         return task
+
+    # -- records ------------------------------------------------------------------
+
+    def emitter(
+        self, summary: Summary, on_record: Callable[[dict[str, Any]], None] | None
+    ) -> Callable[[dict[str, Any]], None]:
+        """``emit(rec)``: stamps the record, writes its text to ``--warc-output``,
+        appends it to the manifest, counts it and hands it to ``on_record``, in that
+        order. Opens the WARC output (closed by ``close_outputs``)."""
+        cfg = self.config
+        if cfg.warc_output is not None and self.warc_out is None:
+            from .warc import ConversionWriter
+
+            self.warc_out = ConversionWriter(cfg.warc_output, append=cfg.resume)
+
+        def emit(rec: dict[str, Any]) -> None:
+            rec["finished"] = _now()
+            if self.warc_out is not None and rec["status"] == "ok":
+                self.warc_out.write(rec, rec.get("text") or "")
+            if cfg.outdir is not None:
+                rec.pop("text", None)  # asked for by the WARC output only
+            if self.manifest is not None:
+                self.manifest.append(rec)
+            summary.add(rec)
+            if on_record is not None:
+                on_record(rec)
+
+        return emit
+
+    def close_outputs(self) -> None:
+        if self.warc_out is not None:
+            self.warc_out.close()
+            self.warc_out = None
+        if self.manifest is not None:
+            self.manifest.close()
 
     # -- running ------------------------------------------------------------------
 
@@ -778,13 +915,7 @@ class BatchRunner:
         summary = Summary(total=len(inputs), already_done=done_before)
         start = time.perf_counter()
 
-        def emit(rec: dict[str, Any]) -> None:
-            rec["finished"] = _now()
-            if self.manifest is not None:
-                self.manifest.append(rec)
-            summary.add(rec)
-            if on_record is not None:
-                on_record(rec)
+        emit = self.emitter(summary, on_record)
 
         def skipped(item: Input, why: str = "interrupted") -> None:
             emit(base_record(item.source, item.kind, cfg.backend, "skipped", error=why))
@@ -832,6 +963,10 @@ class BatchRunner:
                     break
                 while not stopping and pending:
                     item = pending[-1]
+                    if item.skip is not None:  # a WARC record that is not a page
+                        pending.pop()
+                        emit(skip_record(item, cfg.backend))
+                        continue
                     if item.kind == "url":
                         assert fetch_pool is not None and fetcher is not None
                         if len(fetching) >= cfg.fetchers * 2 or len(extracting) >= window:
@@ -937,8 +1072,7 @@ class BatchRunner:
                 fetch_pool.shutdown(wait=not aborted, cancel_futures=True)
             if fetcher is not None:
                 fetcher.close()
-            if self.manifest is not None:
-                self.manifest.close()
+            self.close_outputs()
             summary.seconds = time.perf_counter() - start
             summary.interrupted = bool(self._interrupts)
             summary.not_started = len(pending)

@@ -1,0 +1,386 @@
+"""WARC/ARC input and output for ``unboil batch`` (through warcio, imported lazily).
+
+- ``scan(path)`` streams a ``.warc``, ``.warc.gz``, ``.arc`` or ``.arc.gz`` file and
+  returns one ``WarcEntry`` per ``response`` (or ``resource``) record: its record id,
+  target URI, offset and length in the file, and -- when it will not be processed --
+  the reason it is skipped: not HTML (by the HTTP content type, and by a sniff of the
+  first bytes when the type is missing or generic), ``WARC-Truncated``, a payload
+  shorter than its ``Content-Length`` or not matching its ``WARC-Payload-Digest``, a
+  content encoding that does not decode, an HTTP status other than 2xx, or a record
+  that cannot be read at all (the rest of the file is then lost: one entry says so).
+  ``request``, ``metadata``, ``warcinfo``, ``revisit`` records are not pages and are
+  not listed.
+- ``load_record(path, offset, source)`` is what a worker runs for one entry: it seeks
+  to the record, reads it again, undoes the transfer and content encodings and loads
+  the payload with ``loading.load_bytes`` (the HTTP ``charset`` first, the target URI
+  as the page URL). It raises ``WarcSkip`` (a ``SourceError``) for a record that
+  turns out not to be a page.
+- ``ConversionWriter`` writes the cleaned text as WARC ``conversion`` records
+  (``WARC-Refers-To`` the original record when there is one), one gzip member each.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .errors import SourceError, UnboilError
+
+__all__ = [
+    "INSTALL",
+    "ConversionWriter",
+    "WarcEntry",
+    "WarcSkip",
+    "is_warc",
+    "load_record",
+    "require_warcio",
+    "scan",
+]
+
+INSTALL = "pip install 'warcio>=1.7'"
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
+#: content types that say nothing: the payload is sniffed
+GENERIC_TYPES = frozenset(
+    {"", "application/octet-stream", "text/plain", "unk", "unknown", "application/unknown"}
+)
+_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<meta", b"<div", b"<p>")
+SNIFF_BYTES = 2048
+
+
+class WarcSkip(SourceError):
+    """A WARC record that is not processed; ``cause`` says why."""
+
+
+def require_warcio() -> Any:
+    """The warcio module, or an ``UnboilError`` naming the ``pip install`` to run."""
+    try:
+        import warcio.archiveiterator
+    except ImportError:
+        raise UnboilError(f"WARC input needs warcio: {INSTALL}") from None
+    return warcio
+
+
+def is_warc(path: str | os.PathLike[str]) -> bool:
+    return str(path).lower().endswith(WARC_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class WarcEntry:
+    """One page-like record of a WARC file."""
+
+    path: str
+    offset: int
+    length: int
+    #: ``WARC-Record-ID`` without the angle brackets; ``offset-N`` when there is none
+    record_id: str
+    url: str | None
+    content_type: str | None
+    #: why the record is skipped; None: it is a page to process
+    skip: str | None = None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if headers is None:
+        return None
+    value = headers.get_header(name)
+    return value.strip() if isinstance(value, str) else None
+
+
+def _mime(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _digest_ok(raw: bytes, digest: str | None) -> bool:
+    """``sha1:BASE32`` (or hex, or another hashlib algorithm) matches ``raw``; a digest
+    we cannot check counts as matching."""
+    if not digest or ":" not in digest:
+        return True
+    algo, _, value = digest.partition(":")
+    algo = algo.strip().lower().replace("-", "")
+    try:
+        h = hashlib.new(algo, raw).digest()
+    except ValueError:
+        return True
+    value = value.strip()
+    if value.lower() == h.hex():
+        return True
+    try:
+        return base64.b32decode(value.upper() + "=" * (-len(value) % 8)) == h
+    except ValueError:
+        return True
+
+
+def _decoded(raw: bytes, chunked: bool, encoding: str | None, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of the payload with the transfer (chunked) and
+    content (gzip, deflate, br) encodings undone; raises ``ValueError`` when they do
+    not decode."""
+    import zlib
+
+    if chunked:
+        from warcio.bufferedreaders import ChunkedDataReader
+
+        raw = ChunkedDataReader(io.BytesIO(raw), raise_exceptions=True).read()
+    decomp = (encoding or "").strip().lower()
+    if decomp in ("", "identity", "none"):
+        return raw[: limit + 1]
+    if decomp in ("gzip", "x-gzip", "deflate"):
+        wbits = 16 + zlib.MAX_WBITS if decomp != "deflate" else zlib.MAX_WBITS
+        try:
+            try:
+                return zlib.decompressobj(wbits).decompress(raw, limit + 1)
+            except zlib.error:
+                if decomp != "deflate":
+                    raise
+                return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, limit + 1)
+        except zlib.error as exc:
+            raise ValueError(str(exc)) from None
+    if decomp == "br":
+        try:
+            import brotli  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            raise ValueError("brotli content encoding needs: pip install brotli") from None
+        try:
+            return bytes(brotli.decompress(raw))[: limit + 1]
+        except Exception as exc:
+            raise ValueError(f"brotli: {exc}") from None
+    raise ValueError(f"unsupported content encoding {decomp!r}")
+
+
+def _examine(rec: Any, max_bytes: int, full: bool) -> tuple[str | None, str | None, bytes]:
+    """``(content type, skip reason, payload)`` of a record; the payload is the
+    first ``SNIFF_BYTES`` decoded bytes, or all of them when ``full``."""
+    http = rec.http_headers if rec.rec_type == "response" else None
+    if rec.rec_type == "response":
+        content_type = _header(http, "Content-Type")
+    else:  # resource: the WARC header holds the type
+        content_type = _header(rec.rec_headers, "Content-Type")
+    truncated = _header(rec.rec_headers, "WARC-Truncated")
+    if truncated:
+        return content_type, f"truncated record (WARC-Truncated: {truncated})", b""
+    if http is not None:
+        code = (http.get_statuscode() or "").strip()
+        if not code.startswith("2"):
+            return content_type, f"HTTP status {code or 'missing'}", b""
+    mime = _mime(content_type)
+    if mime not in HTML_TYPES and mime not in GENERIC_TYPES:
+        return content_type, f"not HTML ({mime})", b""
+    raw = rec.raw_stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        return content_type, f"larger than {max_bytes} bytes", b""
+    if not _digest_ok(raw, _header(rec.rec_headers, "WARC-Payload-Digest")):
+        return content_type, "truncated or corrupt record (payload digest mismatch)", b""
+    chunked = "chunked" in (_header(http, "Transfer-Encoding") or "").lower()
+    length = _header(http, "Content-Length")
+    if length and length.isdigit() and not chunked and len(raw) < int(length):
+        return content_type, f"truncated payload ({len(raw)} of {length} bytes)", b""
+    try:
+        limit = max_bytes if full else SNIFF_BYTES
+        body = _decoded(raw, chunked, _header(http, "Content-Encoding"), limit)
+    except Exception as exc:  # zlib.error, brotli.error, ChunkedDataException...
+        return content_type, f"broken content encoding: {str(exc) or type(exc).__name__}", b""
+    if full and len(body) > max_bytes:
+        return content_type, f"larger than {max_bytes} bytes once decoded", b""
+    if mime not in HTML_TYPES:
+        head = body[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if not any(tag in head for tag in _SNIFF):
+            return content_type, f"not HTML ({mime or 'no content type'}; sniffed)", b""
+    if not body.strip():
+        return content_type, "empty payload", b""
+    return content_type, None, body
+
+
+def _record_id(rec: Any, offset: int) -> str:
+    rid = _header(rec.rec_headers, "WARC-Record-ID")
+    return rid.strip("<>") if rid else f"offset-{offset}"
+
+
+def _iterator(fh: BinaryIO, path: str | os.PathLike[str]) -> Any:
+    """warcio's reader; ARC records read as WARC ones for ``.arc`` files only (else
+    garbage would pass for an ARC record)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    arc = str(path).lower().endswith((".arc", ".arc.gz"))
+    return ArchiveIterator(fh, arc2warc=arc)
+
+
+def scan(path: str | os.PathLike[str], *, max_bytes: int = 10_000_000) -> list[WarcEntry]:
+    """The page-like records of a WARC (see the module docstring)."""
+    require_warcio()
+    source = str(path)
+    entries: list[WarcEntry] = []
+    offset = 0
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 -- closed below
+    except OSError as exc:
+        raise SourceError(source, f"cannot read: {exc.strerror or exc}") from None
+    with fh:
+        it = _iterator(fh, path)
+        records = iter(it)
+        while True:
+            try:
+                rec = next(records)
+            except StopIteration:
+                break
+            except Exception as exc:  # a record that cannot be parsed: the rest is lost
+                at = _safe_offset(it, offset)
+                reason = f"broken record, rest of file not read: {_short(exc)}"
+                entries.append(WarcEntry(source, at, 0, f"offset-{at}", None, None, reason))
+                break
+            if rec.rec_type not in ("response", "resource"):
+                continue
+            url = _header(rec.rec_headers, "WARC-Target-URI")
+            try:
+                content_type, skip, _body = _examine(rec, max_bytes, full=False)
+                rec.raw_stream.read()  # to the end, so that the length is known
+                offset, length = it.get_record_offset(), it.get_record_length()
+            except Exception as exc:
+                at = _safe_offset(it, offset)
+                reason = f"broken record, rest of file not read: {_short(exc)}"
+                entries.append(WarcEntry(source, at, 0, _record_id(rec, at), url, None, reason))
+                break
+            entries.append(
+                WarcEntry(source, offset, length, _record_id(rec, offset), url, content_type, skip)
+            )
+            offset += length
+    return entries
+
+
+def _safe_offset(it: Any, default: int) -> int:
+    try:
+        return int(it.get_record_offset() + it.get_record_length())
+    except Exception:
+        return default
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def load_record(
+    path: str | os.PathLike[str],
+    offset: int,
+    source: str,
+    *,
+    max_bytes: int = 10_000_000,
+) -> Any:
+    """The ``Page`` of the record at ``offset`` (see the module docstring)."""
+    require_warcio()
+    from .loading import load_bytes
+
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            rec = next(iter(_iterator(fh, path)))
+            url = _header(rec.rec_headers, "WARC-Target-URI")
+            content_type, skip, body = _examine(rec, max_bytes, full=True)
+    except StopIteration:
+        raise WarcSkip(source, f"no record at offset {offset}") from None
+    except OSError as exc:
+        raise SourceError(source, f"cannot read: {exc.strerror or exc}") from None
+    except Exception as exc:
+        raise WarcSkip(source, f"broken record: {_short(exc)}") from None
+    if skip is not None:
+        raise WarcSkip(source, skip)
+    mime = _mime(content_type)
+    if mime not in HTML_TYPES:  # generic type, sniffed as HTML: keep only its charset
+        charset = _charset(content_type)
+        content_type = f"text/html; charset={charset}" if charset else None
+    return load_bytes(body, source, content_type=content_type, url=url, max_bytes=max_bytes)
+
+
+def _charset(content_type: str | None) -> str | None:
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class ConversionWriter:
+    """Appends the cleaned text of each page to a WARC file as ``conversion`` records
+    (gzip members when the name ends in ``.gz``). Written by one process (the batch
+    parent); each record is flushed and fsynced before the page's manifest record."""
+
+    def __init__(self, path: str | os.PathLike[str], *, append: bool = False) -> None:
+        require_warcio()
+        from warcio.warcwriter import WARCWriter
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if append and self.path.exists():
+            _cut_partial_member(self.path)
+        self._fh: BinaryIO | None = open(self.path, "ab" if append else "wb")  # noqa: SIM115
+        self._writer = WARCWriter(self._fh, gzip=str(path).lower().endswith(".gz"))
+
+    def write(self, rec: dict[str, Any], text: str) -> None:
+        if self._fh is None:
+            raise ValueError("WARC output is closed")
+        source = str(rec["source"])
+        uri = rec.get("url") or source
+        if rec.get("kind") == "file" and "://" not in uri:
+            uri = Path(source).resolve().as_uri()
+        headers = [
+            ("WARC-Date", _warc_date(rec.get("finished"))),
+            ("Content-Type", "text/plain; charset=utf-8"),
+        ]
+        if rec.get("kind") == "warc" and "#" in source:
+            rid = source.rsplit("#", 1)[1]
+            if not rid.startswith("offset-"):
+                headers.append(("WARC-Refers-To", f"<{rid}>"))
+        headers.append(("X-Unboil-Backend", f"{rec.get('backend')} {rec.get('version') or ''}"))
+        record = self._writer.create_warc_record(
+            uri,
+            "conversion",
+            payload=io.BytesIO(text.encode("utf-8")),
+            warc_headers_dict=dict(headers),
+        )
+        self._writer.write_record(record)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _warc_date(finished: Any) -> str:
+    from datetime import datetime, timezone
+
+    if isinstance(finished, str) and finished:
+        try:
+            when = datetime.fromisoformat(finished)
+        except ValueError:
+            when = datetime.now(timezone.utc)
+    else:
+        when = datetime.now(timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cut_partial_member(path: Path) -> None:
+    """A run killed mid-write leaves half a record at the end: cut it off (by reading
+    the records and truncating after the last whole one)."""
+    good = 0
+    try:
+        with open(path, "rb") as fh:
+            it = _iterator(fh, path)
+            for rec in it:
+                rec.raw_stream.read()
+                good = it.get_record_offset() + it.get_record_length()
+    except Exception:
+        pass
+    if good < path.stat().st_size:
+        os.truncate(path, good)
