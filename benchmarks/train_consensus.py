@@ -43,7 +43,7 @@ import numpy as np
 
 from unboil.extractors import consensus as cons
 from unboil.extractors.base import Block, Extraction, ExtractOptions
-from unboil.extractors.blocks import feature_names, label_blocks
+from unboil.extractors.blocks import SHINGLE, feature_names, label_blocks
 from unboil.extractors.htmltree import body_of, element_blocks, parse_html
 from unboil.extractors.loading import load_bytes
 from unboil.extractors.page import Page
@@ -184,6 +184,21 @@ class Prepared:
 
 #: train on member-dropout copies too (``--no-dropout``: off)
 DROPOUT = True
+#: sample weight of a training block (``--weights``): "none" = every block 1 (the
+#: shipped model); "sqrt" = sqrt(its shingles), "shingles" = its shingles (the metric
+#: counts shingles). Measured 2026-11-25 (seed 0, inner-CV thresholds): "sqrt" gave the
+#: same CV F1 (.973) and a lower Mozilla F1 (.933 vs .942), so it is not the default.
+WEIGHTS = "none"
+
+
+def block_weights(d: Prepared) -> np.ndarray:
+    """The training weights of the page's body blocks (``WEIGHTS``)."""
+    mask = d.train_mask
+    if WEIGHTS == "none":
+        return np.ones(int(mask.sum()))
+    shingles = np.array([max(1, b.words - SHINGLE + 1) for b in d.prep.blocks], dtype=float)
+    out: np.ndarray = np.sqrt(shingles[mask]) if WEIGHTS == "sqrt" else shingles[mask]
+    return out
 
 
 def without(members: dict[str, Extraction], name: str) -> dict[str, Extraction]:
@@ -211,11 +226,14 @@ def fit(data: list[Prepared]) -> Any:
 
     X = np.vstack([d.prep.X[d.train_mask] for d in data])
     y = np.concatenate([d.labels[d.train_mask] for d in data])
+    w = np.concatenate([block_weights(d) for d in data])
     if DROPOUT:
-        X = np.vstack([X, *(d.dropped.X[d.train_mask] for d in data if d.dropped is not None)])
-        y = np.concatenate([y, *(d.labels[d.train_mask] for d in data if d.dropped is not None)])
+        kept = [d for d in data if d.dropped is not None]
+        X = np.vstack([X, *(d.dropped.X[d.train_mask] for d in kept if d.dropped is not None)])
+        y = np.concatenate([y, *(d.labels[d.train_mask] for d in kept)])
+        w = np.concatenate([w, *(block_weights(d) for d in kept)])
     clf = HistGradientBoostingClassifier(**PARAMS)
-    clf.fit(X, y)
+    clf.fit(X, y, sample_weight=None if WEIGHTS == "none" else w)
     return clf
 
 
@@ -371,6 +389,7 @@ def fmt(s: Score) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global MEMBERS, DROPOUT, WEIGHTS
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
@@ -392,9 +411,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="no member-dropout training copies (pages without the strongest member)",
     )
+    ap.add_argument(
+        "--weights",
+        choices=("sqrt", "shingles", "none"),
+        default=WEIGHTS,
+        help="training weight of a block: sqrt(its shingles), its shingles, or 1",
+    )
     args = ap.parse_args(argv)
-    global MEMBERS, DROPOUT
     DROPOUT = not args.no_dropout
+    WEIGHTS = args.weights
     MEMBERS = tuple(m.strip() for m in args.members.split(",") if m.strip())
     from sklearn import __version__ as sklearn_version
     from sklearn.model_selection import KFold
@@ -575,6 +600,13 @@ def write_report(
             else "off."
         ),
         "  Headline, lead and captions are the user's options, not the benchmark's taste.",
+        "  Training weight of a block: "
+        + {
+            "sqrt": "the square root of its shingle count (the metric counts shingles, so"
+            " long blocks matter more; the root keeps a few very long ones from dominating).",
+            "shingles": "its shingle count (the metric counts shingles).",
+            "none": "1 (every block alike).",
+        }[WEIGHTS],
         f"- Model: scikit-learn HistGradientBoostingClassifier {json.dumps(PARAMS)},",
         "  exported as tree arrays (numpy at runtime).",
         "- Output (recall-preserving): the strongest member's own blocks (trafilatura;",
