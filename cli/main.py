@@ -118,7 +118,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "batch": (
         "unboil.cli.batch:batch",
-        "Clean every page in FOLDERs (recursively), FILEs and a URL list, in parallel.",
+        "Clean every page in FOLDERs (recursively), FILEs, WARCs and a URL list, in parallel.",
     ),
     "bench": (
         "unboil.cli.bench:bench",

@@ -36,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .blocks import is_hidden
 from .htmltree import BLOCK_TAGS, SKIP_TAGS, body_of, collapse_ws, strip_invisible
 from .scoring import tokens
 
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
 KEPT, STRIPPED, DOUBTFUL = "kept", "stripped", "doubtful"
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 #: attributes that fetch a resource or navigate somewhere
 _URL_ATTRS = frozenset(
     {"src", "srcset", "href", "action", "formaction", "poster", "background", "ping"}
@@ -85,18 +85,8 @@ class Run:
     pieces: list[tuple[HtmlElement, str]] = field(default_factory=list)
 
 
-def _hidden(el: HtmlElement) -> bool:
-    attrib = el.attrib
-    if not attrib:
-        return False
-    if attrib.get("hidden") is not None or attrib.get("aria-hidden") == "true":
-        return True
-    style = attrib.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
-
-
 def _skipped(el: HtmlElement) -> bool:
-    return not isinstance(el.tag, str) or el.tag in SKIP_TAGS or _hidden(el)
+    return not isinstance(el.tag, str) or el.tag in SKIP_TAGS or is_hidden(el)
 
 
 def runs(root: HtmlElement) -> list[Run]:

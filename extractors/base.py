@@ -102,6 +102,21 @@ class Extraction:
     def words(self) -> int:
         return sum(len(b.text.split()) for b in self.blocks)
 
+    @property
+    def quality(self) -> dict[str, Any]:
+        """Output statistics that make silent truncation and mojibake visible: the
+        length of the text, and the share of its characters that are U+FFFD
+        (undecodable bytes) or control characters (binary data taken for text)."""
+        text = self.text
+        chars = len(text)
+        replacement = text.count("\ufffd")
+        control = sum(1 for c in text if c < " " and c not in "\t\n\r") if chars else 0
+        return {
+            "chars": chars,
+            "replacement_share": round(replacement / chars, 6) if chars else 0.0,
+            "control_share": round(control / chars, 6) if chars else 0.0,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "backend": self.backend,

@@ -213,7 +213,9 @@ def _kind(tag: str, mask: int) -> str:
     return "p"
 
 
-def _hidden(el: HtmlElement) -> bool:
+def is_hidden(el: HtmlElement) -> bool:
+    """Hidden from a reader: ``hidden``, ``aria-hidden="true"`` or an inline style
+    with display:none / visibility:hidden."""
     attrib = el.attrib
     if not attrib:
         return False
@@ -272,7 +274,7 @@ def segment(root: HtmlElement) -> list[DomBlock]:
 
     def skipped(el: HtmlElement) -> bool:
         tag = el.tag
-        return not isinstance(tag, str) or tag in SKIP_TAGS or _hidden(el)
+        return not isinstance(tag, str) or tag in SKIP_TAGS or is_hidden(el)
 
     if skipped(body):
         return []

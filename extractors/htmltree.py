@@ -13,6 +13,7 @@ lxml itself is imported by ``parse_html`` when a document is first parsed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -63,22 +64,190 @@ def parse_html(html: str) -> HtmlElement:
 
     The text is encoded to UTF-8 and parsed as such, so an XML declaration or a
     ``<meta charset>`` naming another encoding is ignored (the text is already decoded).
-    Lone surrogates become ``?``. Nesting deeper than libxml2's limit (256) is cut
-    off, as it is for the libraries that parse for themselves.
+    Characters lxml refuses in strings (C0 controls, lone surrogates), written out or
+    as character references, are dropped (``safe_markup``). What lies deeper than
+    libxml2's nesting limit (256), which it silently drops, is kept: the excess
+    nesting is removed and the document parsed again (``flatten_deep``).
     """
     import lxml.html
     from lxml import etree
 
+    html = safe_markup(html)
     data = html.encode("utf-8", "replace")
     root = None
     if data.strip():
+        parser = _parser()
         try:
-            root = etree.fromstring(data, _parser())
+            root = etree.fromstring(data, parser)
+            if _cut_at_depth_limit(parser):
+                # libxml2 silently dropped everything nested deeper than its limit:
+                # parse again with the excess nesting removed (the text stays).
+                flat = flatten_deep(html)
+                if flat is not None:
+                    root = etree.fromstring(flat.encode("utf-8", "replace"), parser)
         except etree.LxmlError:
             root = None
     if root is None or not isinstance(root, lxml.html.HtmlElement):
         return lxml.html.Element("html")
     return root
+
+
+def _cut_at_depth_limit(parser: lxml.html.HTMLParser) -> bool:
+    log = parser.error_log
+    return any(e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in log)
+
+
+#: Nesting kept by ``flatten_deep``: below libxml2's limit (256), and far below the
+#: depths at which lexbor (resiliparse) turns quadratic.
+MAX_DEPTH = 200
+
+# Elements whose end tag is optional or that have none: they do not count as nesting
+# (an unclosed <p> or <li> is closed by the next one) and are never removed.
+_FLAT_TAGS = frozenset(
+    (
+        *("p", "li", "dt", "dd", "option", "optgroup", "rb", "rt", "rtc", "rp"),
+        *("tr", "td", "th", "thead", "tbody", "tfoot", "colgroup", "caption"),
+        *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"),
+        *("param", "source", "track", "wbr", "html", "head", "body", "frame", "keygen"),
+        *("basefont", "bgsound", "image", "isindex", "nextid"),
+    )
+)
+_RAW_TEXT = frozenset(("script", "style", "textarea", "title", "xmp", "iframe", "noembed"))
+_TAG_OR_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([A-Za-z][^\s/>]*)[^>]*>", re.S)
+
+
+@functools.cache
+def _raw_end(name: str) -> re.Pattern[str]:
+    return re.compile(f"</{name}[^>]*>", re.I)
+
+
+def flatten_deep(html: str, limit: int = MAX_DEPTH) -> str | None:
+    """``html`` without the start and end tags nested deeper than ``limit`` (their text
+    and the rest stay, at depth ``limit``); None when nothing is that deep.
+
+    A linear scan: 100,000 nested ``<div>`` elements (which libxml2 cuts off at depth 256,
+    losing their text, and lexbor parses in quadratic time) take a fraction of a second.
+    """
+    depth = 0
+    deepest = 0
+    cut: list[tuple[int, int]] = []
+    pos = 0
+    n = len(html)
+    while pos < n:
+        m = _TAG_OR_COMMENT.search(html, pos)
+        if m is None:
+            break
+        pos = m.end()
+        name = m.group(2)
+        if name is None:  # a comment
+            continue
+        name = name.lower()
+        if name in _FLAT_TAGS or m.group(0).endswith("/>"):
+            continue
+        if name in _RAW_TEXT:
+            # kept whole, never counted: its text is not markup (skip to its end tag)
+            if not m.group(1):
+                close = _raw_end(name).search(html, pos)
+                pos = close.end() if close is not None else n
+            continue
+        if m.group(1):  # an end tag
+            if depth > limit:
+                cut.append(m.span())
+            depth = max(depth - 1, 0)
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if depth > limit:
+            cut.append(m.span())
+    if deepest <= limit:
+        return None
+    parts = []
+    last = 0
+    for start, end in cut:
+        parts.append(html[last:start])
+        last = end
+    parts.append(html[last:])
+    return "".join(parts)
+
+
+#: Depth from which lexbor's main-content extraction gets slow (quadratic or worse:
+#: 5,000 nested elements take 0.35 s, 20,000 take 10 s).
+LEXBOR_SAFE_DEPTH = 2000
+
+
+# Characters lxml refuses in a string (ValueError: "All strings must be XML
+# compatible") and charset declarations that libraries re-read from decoded text
+# (goose3: LookupError on "<meta charset=lang ...>").
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPACE_CONTROLS = re.compile("[\x0b\x0c]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters lxml refuses in strings (C0 controls but tab,
+    LF and CR; lone surrogates; U+FFFE/U+FFFF): vertical tab and form feed become
+    spaces, lone surrogates ``?``, the others are dropped. Parsed text that keeps them
+    makes libraries that build elements from it (readability, jusText, goose3) raise
+    ValueError."""
+    if _UNSAFE_CHARS.search(text) is None:
+        return text
+    text = _SURROGATES.sub("?", _SPACE_CONTROLS.sub(" ", text))  # "?" as encode("replace")
+    return _UNSAFE_CHARS.sub("", text)
+
+
+_CHAR_REF = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?")
+
+
+def _char_ref(m: re.Match[str]) -> str:
+    hexa, dec = m.group(1), m.group(2)
+    code = int(hexa, 16) if hexa is not None else int(dec)
+    if code in (9, 10, 13) or 32 <= code < 0xD800 or 0xE000 <= code < 0xFFFE:
+        return m.group(0)
+    if 0x10000 <= code <= 0x10FFFF:
+        return m.group(0)
+    return " " if code in (11, 12) else ""
+
+
+def safe_markup(html: str) -> str:
+    """``xml_safe`` on the markup, and character references to such characters
+    (``&#1;``, ``&#x0B``: the parser would put the character itself in the tree)
+    dropped too."""
+    html = xml_safe(html)
+    if "&#" in html:
+        html = _CHAR_REF.sub(_char_ref, html)
+    return html
+
+
+_CHARSET_DECL = re.compile(r"(<meta\b[^>]*?)\bcharset(\s*=)|(<\?xml\b[^>]*?)\bencoding(\s*=)", re.I)
+
+
+def _declaration(m: re.Match[str]) -> str:
+    if m.group(1) is not None:
+        return f"{m.group(1)}data-cs{m.group(2)}"
+    return f"{m.group(3)}data-enc{m.group(4)}"
+
+
+def page_html(page: Page, safe_depth: int = MAX_DEPTH) -> str:
+    """The page's HTML for a library that parses it itself.
+
+    Without nesting deeper than ``MAX_DEPTH`` (libxml2 drops what lies deeper; lexbor
+    turns quadratic): scanned once per page, and only when the page holds more than
+    ``safe_depth`` start tags (counted in C, so that a library safe to that depth pays
+    nothing on normal pages). Without control characters, lone surrogates and
+    charset declarations (the text is decoded already: a library reading a bogus
+    ``<meta charset>`` again raises LookupError, lxml refuses control characters).
+    """
+    html = page.info.get("_library_html")
+    if html is None:
+        html = safe_markup(page.html)
+        html = page.info["_library_html"] = _CHARSET_DECL.sub(_declaration, html)
+    html = str(html)
+    if html.count("<") - html.count("</") <= safe_depth:
+        return html
+    flat = page.info.get("_flat_html")
+    if flat is None:
+        flat = page.info["_flat_html"] = flatten_deep(html) or html
+    return str(flat)
 
 
 def body_of(root: HtmlElement) -> HtmlElement:

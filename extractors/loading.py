@@ -761,6 +761,8 @@ def _os_reason(exc: BaseException) -> str:
 
 
 def _size(n: int) -> str:
+    if n >= 1_000_000 and n % 1_000_000 == 0:  # --max-bytes 20MB: decimal units
+        return f"{n // 1_000_000} MB"
     if n >= 1024 * 1024:
         value, unit = n / (1024 * 1024), "MB"
     elif n >= 1024:

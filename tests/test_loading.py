@@ -668,3 +668,10 @@ def test_importing_loading_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_decimal_cap_wording() -> None:
+    """--max-bytes 20MB (the CLI default) is 20,000,000 bytes: said as 20 MB."""
+    assert refused(b" " * 20_000_001, max_bytes=20_000_000).cause == (
+        "larger than 20 MB (--max-bytes)"
+    )

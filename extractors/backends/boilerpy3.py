@@ -38,10 +38,10 @@ class Boilerpy3Backend(Backend):
         from boilerpy3.exceptions import HTMLExtractionError
         from boilerpy3.extractors import ArticleExtractor
 
-        from ..htmltree import collapse_ws, quiet_logs, strip_invisible, text_blocks
+        from ..htmltree import collapse_ws, page_html, quiet_logs, strip_invisible, text_blocks
 
         quiet_logs("boilerpy3")
-        html = page.html
+        html = page_html(page)
         if not html.strip():
             return Extraction(backend=self.name)
         m = _FIRST_TAG.search(html)

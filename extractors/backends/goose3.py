@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from ..page import Page
 
 
+_UTF8_META = '<meta charset="utf-8">'
+
+
 class Goose3Backend(Backend):
     name = "goose3"
     description = "goose3: article scoring by stop-words and link density (Goose port)"
@@ -23,7 +26,7 @@ class Goose3Backend(Backend):
         from goose3 import Configuration, Goose
         from lxml.etree import ParserError
 
-        from ..htmltree import quiet_logs, text_blocks
+        from ..htmltree import page_html, quiet_logs, text_blocks
 
         quiet_logs("goose3")
         if not page.html.strip():  # goose3 takes an empty raw_html for a missing one
@@ -35,7 +38,9 @@ class Goose3Backend(Backend):
         with Goose(config) as goose, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # dateutil on odd dates, missing segmenters
             try:
-                article = goose.extract(raw_html=page.html)
+                # its parser encodes the text again with the first charset it finds
+                # after a "<meta" (LookupError on a bogus one): make that UTF-8
+                article = goose.extract(raw_html=_UTF8_META + page_html(page))
             except ParserError:  # "Document is empty": nothing but a doctype, comments
                 return Extraction(backend=self.name)
         metadata: dict[str, Any] = {}

@@ -44,7 +44,7 @@ class NewspaperBackend(Backend):
         from newspaper import Article, Config
         from newspaper.utils import get_available_languages
 
-        from ..htmltree import text_blocks
+        from ..htmltree import page_html, text_blocks
 
         config = Config()
         config.fetch_images = False  # never download images to size them
@@ -57,7 +57,7 @@ class NewspaperBackend(Backend):
         if config.language == "zh":
             _quiet_jieba()
         article = Article(page.url or "", config=config)
-        article.download(input_html=page.html)
+        article.download(input_html=page_html(page))
         try:
             article.parse()
         except ImportError as exc:
