@@ -116,6 +116,7 @@ MANIFEST_FIELDS = {
     "reason": "why the text is empty when it is (e.g. no article found), else null",
     "seconds": "wall time of the page in its worker (load, extract, write)",
     "words": "words in the extracted text",
+    "quality": "output statistics: chars, replacement_share (U+FFFD), control_share; or null",
     "agreement": "agreement score in [0, 1], or null",
     "title": "the page title, or null",
     "url": "final URL after redirects (URLs only)",
@@ -452,6 +453,7 @@ def base_record(source: str, kind: str, backend: str, status: str, **fields: Any
         "reason": None,
         "seconds": 0.0,
         "words": 0,
+        "quality": None,
         "agreement": None,
         "title": None,
         "url": None,
@@ -527,6 +529,7 @@ def process_page(task: Task) -> dict[str, Any]:
         encoding=page.encoding,
         reason=result.reason,
         words=result.words,
+        quality=result.quality if result.ok else None,
     )
     if result.error:
         rec.update(error=f"{backend} failed: {result.error}")

@@ -35,6 +35,7 @@ class Comparison:
                     "version": e.version,
                     "blocks": len(e.blocks),
                     "words": e.words,
+                    "quality": e.quality,
                     "seconds": round(e.seconds, 6),
                     "error": e.error,
                     "reason": e.reason,

@@ -3,7 +3,8 @@
 The jsonl record schema is a contract that scripts and CI rely on (see the README):
 ``source``, ``backend``, ``version``, ``title``, ``text``, ``error`` (null or a
 one-line error), ``reason`` (why the text is empty, when it is), ``words``,
-``seconds``, ``url``, ``encoding``, ``metadata``.
+``seconds``, ``quality`` (chars, replacement_share, control_share: mojibake and
+binary taken for text become visible), ``url``, ``encoding``, ``metadata``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def record(
         "error": error if error is not None else (extraction.error if extraction else None),
         "reason": extraction.reason if extraction else None,
         "words": extraction.words if extraction else 0,
+        "quality": extraction.quality if extraction and extraction.ok else None,
         "seconds": round(extraction.seconds, 6) if extraction else 0.0,
         "url": page.url if page else None,
         "encoding": page.encoding if page else None,

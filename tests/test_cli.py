@@ -27,7 +27,17 @@ UNBOIL = Path(sys.executable).with_name("unboil")
 
 SEED_FIRST = "North Korean leader Kim Jong-un has asked his country’s key weapons factories"
 SEED_LAST = "neighbouring rivals and the US mainland."
-JSONL_KEYS = {"source", "backend", "version", "title", "text", "error", "reason", "words"}
+JSONL_KEYS = {
+    "source",
+    "backend",
+    "version",
+    "title",
+    "text",
+    "error",
+    "reason",
+    "words",
+    "quality",
+}
 
 
 def invoke(*args: str, input: bytes | str | None = None) -> Result:
@@ -156,7 +166,9 @@ def test_jsonl_one_line_per_source_with_the_documented_schema(tmp_path: Path) ->
     assert [r["source"] for r in recs] == [str(SEED), str(missing), "-"]
     assert recs[0]["error"] is None and SEED_FIRST in recs[0]["text"]
     assert recs[0]["version"] and recs[0]["words"] > 300
-    assert recs[1]["error"] and recs[1]["text"] == ""
+    assert recs[0]["quality"]["chars"] == len(recs[0]["text"])
+    assert recs[0]["quality"]["replacement_share"] == 0.0
+    assert recs[1]["error"] and recs[1]["text"] == "" and recs[1]["quality"] is None
     assert recs[2]["error"] == "empty page"  # stdin was empty
 
 
@@ -219,6 +231,8 @@ def test_undecodable_bytes_do_not_crash(tmp_path: Path) -> None:
     result = invoke("-b", "alltext", str(page))
     assert result.exit_code == 0
     assert "café" in result.stdout
+    rec = json.loads(invoke("-b", "alltext", "-f", "jsonl", str(page)).stdout)
+    assert 0 < rec["quality"]["replacement_share"] < 0.05  # only the bad bytes
 
 
 def test_never_zero_when_every_source_failed(tmp_path: Path) -> None:
