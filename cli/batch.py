@@ -18,7 +18,7 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import backend_option, input_format_option, size_option
+from .options import SizeType, backend_option, input_format_option, size_option
 
 if TYPE_CHECKING:
     from ..extractors.batch import Summary
@@ -105,6 +105,14 @@ def _default_jobs() -> int:
 @click.option("--title/--no-title", default=False, help="Put the headline in front of the text.")
 @input_format_option
 @click.option(
+    "--max-memory",
+    type=SizeType(),
+    default="2GiB",
+    show_default=True,
+    help="Address-space cap per worker process (0: none): a runaway page fails with "
+    "MemoryError instead of exhausting the machine.",
+)
+@click.option(
     "--metadata/--no-metadata",
     default=True,
     show_default=True,
@@ -189,6 +197,7 @@ def batch(
     agreement_backend: str | None,
     title: bool,
     input_format: str,
+    max_memory: int,
     metadata: bool,
     max_bytes: int,
     cache_dir: str | None,
@@ -262,6 +271,14 @@ def batch(
         patterns = ", ".join(globs or DEFAULT_GLOBS)
         raise click.UsageError(f"no pages found (file names matching {patterns})")
 
+    # read by each worker when it starts (extractors.batch._worker_init); workers
+    # inherit the environment, local pool and Dask LocalCluster alike
+    if 0 < max_memory < 256 * 1024**2:
+        raise click.BadParameter(
+            "below 256 MiB a worker cannot even start (0 means no cap)",
+            param_hint="--max-memory",
+        )
+    os.environ["UNBOIL_MAX_MEMORY"] = str(max_memory)
     config = BatchConfig(
         backend=backend,
         fmt=fmt,

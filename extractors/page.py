@@ -36,7 +36,8 @@ class Page:
     @classmethod
     def from_html(cls, html: str, source: str = "<string>", url: str | None = None) -> Page:
         """A page from an already decoded string (the Python API's shortcut)."""
-        return cls(source=source, html=html, raw=html.encode("utf-8"), url=url)
+        # lone surrogates cannot be encoded: they become "?" in the bytes
+        return cls(source=source, html=html, raw=html.encode("utf-8", "replace"), url=url)
 
     @cached_property
     def tree(self) -> HtmlElement:

@@ -462,3 +462,16 @@ def test_ctrl_c_stops_cleanly_with_130(tmp_path: Path, slow_env: dict[str, str])
     assert result.returncode == 0, result.stderr
     oks = Counter(r["source"] for r in manifest(out) if r["status"] == "ok")
     assert set(oks) == {str(p) for p in pages} and set(oks.values()) == {1}
+
+
+def test_max_memory_below_what_a_worker_needs_is_a_usage_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from unboil.cli.main import cli
+
+    result = CliRunner().invoke(
+        cli, ["batch", str(ROOT / "samples"), "-o", str(tmp_path / "o"), "--max-memory", "1MiB"]
+    )
+    assert result.exit_code == 2
+    assert "--max-memory" in result.output
+    assert not (tmp_path / "o").exists()
