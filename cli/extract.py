@@ -52,7 +52,11 @@ DEFAULT_BACKEND = "trafilatura"
     help="Ask the backend for author, date, ... (--no-metadata is faster).",
 )
 @click.option(
-    "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
+    "--timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds allowed to fetch a URL, and to extract each page.",
 )
 @input_format_option
 @size_option
@@ -79,8 +83,9 @@ def extract(
     exit status is then 3.
     """
     from ..extractors import formats
-    from ..extractors.base import ExtractOptions
+    from ..extractors.base import Extraction, ExtractOptions
     from ..extractors.errors import SourceError
+    from ..extractors.limits import ExtractionTimeout, time_limit
     from ..extractors.registry import get
     from ..extractors.textmode import is_text, load_input
 
@@ -111,12 +116,15 @@ def extract(
 
                 traceback.print_exc()
         if page is not None:
-            used = backend
+            used, runner = backend, engine
             if is_text(page):  # text mode: the text backend, whatever -b says
                 text_engine = text_engine or get("text")
-                result, used = text_engine.extract(page, options), "text"
-            else:
-                result = engine.extract(page, options)
+                used, runner = "text", text_engine
+            try:
+                with time_limit(timeout):
+                    result = runner.extract(page, options)
+            except ExtractionTimeout as exc:
+                result = Extraction(backend=used, error=str(exc))
             if result.error:
                 failure = f"{used} failed: {result.error}"
                 if debug_enabled() and result.detail:

@@ -15,6 +15,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .limits import ExtractionTimeout
+
 if TYPE_CHECKING:
     from .page import Page
 
@@ -185,8 +187,8 @@ class Backend(ABC):
         start = time.perf_counter()
         try:
             result = self.run(page, options)
-        except (KeyboardInterrupt, SystemExit):
-            raise
+        except (KeyboardInterrupt, SystemExit, ExtractionTimeout):
+            raise  # a page's time limit stops the whole page, members of consensus included
         except BaseException as exc:
             import traceback
 

@@ -417,3 +417,44 @@ def test_captions_option_with_consensus() -> None:
     caption = "Crowds gathered on the restored Mill Lane footbridge"
     assert caption in invoke("-b", "consensus", "--captions", str(news)).stdout
     assert caption not in invoke("-b", "consensus", "--no-captions", str(news)).stdout
+
+
+class _Sleepy(Backend):
+    name = "sleepy-test"
+
+    def run(self, page: Page, options: ExtractOptions) -> Extraction:
+        import time
+
+        if "SLOW" in page.html:
+            time.sleep(30)
+        return Extraction(self.name, blocks=[Block("quick")])
+
+
+def test_a_page_past_its_time_limit_fails_and_the_next_goes_on(tmp_path: Path) -> None:
+    slow, quick = tmp_path / "slow.html", tmp_path / "quick.html"
+    slow.write_text("<html><body><p>SLOW</p></body></html>")
+    quick.write_text("<html><body><p>fine</p></body></html>")
+    registry.register(_Sleepy)
+    try:
+        result = invoke("-b", _Sleepy.name, "--timeout", "0.5", str(slow), str(quick))
+    finally:
+        registry.unregister(_Sleepy.name)
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    line = assert_one_line_error(result, str(slow))
+    assert line.endswith("sleepy-test failed: timed out after 0.5s")
+    assert result.stdout.endswith("quick\n")
+
+
+def test_a_million_siblings_stop_at_the_time_limit_even_inside_consensus(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "million.html"
+    page.write_text("<html><body>" + "<p>a b c</p>" * 1_000_000 + "</body></html>")
+    run = subprocess.run(
+        [str(UNBOIL), "-b", "consensus", "--timeout", "2", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == ExitStatus.SOURCES_FAILED
+    assert run.stderr.strip().endswith("consensus failed: timed out after 2s")
