@@ -18,6 +18,7 @@ with numpy, loaded once per process; ``benchmarks/train_consensus.py`` trains it
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import threading
@@ -165,17 +166,10 @@ class TreeModel:
         return out
 
 
-_model: TreeModel | None = None
-_lock = threading.Lock()
-
-
+@functools.cache
 def model() -> TreeModel:
     """The shipped model, loaded once per process."""
-    global _model
-    with _lock:
-        if _model is None:
-            _model = TreeModel.load(MODEL_PATH)
-        return _model
+    return TreeModel.load(MODEL_PATH)
 
 
 def page_digest(raw: bytes) -> str:
@@ -418,6 +412,7 @@ def title_of(prep: Prepared, page: Page) -> str | None:
 
 
 _backends: dict[str, Backend | None] = {}
+_lock = threading.Lock()
 
 
 def _backend(name: str) -> Backend | None:

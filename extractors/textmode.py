@@ -16,9 +16,9 @@ for both models). ``load_input`` is the CLI's loading step with text detection:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -402,17 +402,10 @@ class TextModel:
         return out
 
 
-_model: TextModel | None = None
-_lock = threading.Lock()
-
-
+@functools.cache
 def model() -> TextModel:
     """The shipped text model (``models/text.json``), loaded once per process."""
-    global _model
-    with _lock:
-        if _model is None:
-            _model = TextModel.load(MODEL_PATH)
-        return _model
+    return TextModel.load(MODEL_PATH)
 
 
 def probabilities(units: Sequence[str], text_model: TextModel | None = None) -> list[float]:
