@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..extractors.batch import DEFAULT_RECYCLE
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
 from .options import SizeType, backend_option, input_format_option, size_option
@@ -85,7 +86,7 @@ def _default_jobs() -> int:
 @click.option(
     "--recycle",
     type=click.IntRange(min=0),
-    default=100,
+    default=DEFAULT_RECYCLE,
     show_default=True,
     help="Replace each worker after this many pages, so memory stays flat (0: never).",
 )

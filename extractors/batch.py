@@ -95,7 +95,7 @@ MANIFEST_NAME = "unboil-manifest.jsonl"
 #: output file extension of each format (jsonl streams to stdout and has no files)
 EXTENSIONS = {"txt": ".txt", "markdown": ".md", "json": ".json"}
 STATUSES = ("ok", "failed", "timeout", "skipped")
-DEFAULT_RECYCLE = 100
+DEFAULT_RECYCLE = 1000
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 #: The manifest record, one JSON object a line. ``output``/``html`` are relative to
