@@ -304,40 +304,18 @@ def export(
     thresholds: tuple[float, float],
     trained_on: list[str],
 ) -> dict[str, Any]:
-    trees = []
-    max_depth = 0
-    for predictors in clf._predictors:
-        (pred,) = predictors
-        nodes = pred.nodes
-        if np.any(nodes["is_categorical"]):
-            raise SystemExit("categorical splits are not supported by the exporter")
-        leaf = nodes["is_leaf"].astype(bool)
-        trees.append(
-            {
-                "feature": [int(x) for x in nodes["feature_idx"]],
-                "threshold": [float(x) for x in nodes["num_threshold"]],
-                "left": [int(x) for x in nodes["left"]],
-                "right": [int(x) for x in nodes["right"]],
-                "value": [
-                    round(float(v), 7) if lf else 0.0
-                    for v, lf in zip(nodes["value"], leaf, strict=True)
-                ],
-                "missing_left": [bool(x) for x in nodes["missing_go_to_left"]],
-                "leaf": [bool(x) for x in leaf],
-            }
-        )
-        max_depth = max(max_depth, int(nodes["depth"].max()))
+    arrays = cons.export_trees(clf, feature_names(len(MEMBERS)))
     data = {
         "format": "unboil-consensus-trees",
         "version": 1,
         "members": list(MEMBERS),
-        "features": feature_names(len(MEMBERS)),
-        "baseline": float(np.ravel(clf._baseline_prediction)[0]),
-        "max_depth": max_depth + 1,
+        "features": arrays["features"],
+        "baseline": arrays["baseline"],
+        "max_depth": arrays["max_depth"],
         "meta": meta,
         "thresholds": {"drop_below": thresholds[0], "add_above": thresholds[1]},
         "trained_on": trained_on,
-        "trees": trees,
+        "trees": arrays["trees"],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")

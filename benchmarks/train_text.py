@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from unboil.extractors import registry, textmode
+from unboil.extractors.consensus import export_trees
 from unboil.extractors.goldsets import expected_text
 from unboil.extractors.loading import load_bytes
 from unboil.extractors.scoring import Score, evaluate, shingles
@@ -185,37 +186,8 @@ def export(clf: tuple[Any, Any], cut: float, meta: dict[str, Any]) -> dict[str, 
         "version": 1,
         "threshold": cut,
         "meta": meta,
-        "stage1": _trees(clf[0], textmode.feature_names()),
-        "stage2": _trees(clf[1], textmode.stage2_names()),
-    }
-
-
-def _trees(clf: Any, names: list[str]) -> dict[str, Any]:
-    trees = []
-    max_depth = 0
-    for (pred,) in clf._predictors:
-        nodes = pred.nodes
-        leaf = nodes["is_leaf"].astype(bool)
-        trees.append(
-            {
-                "feature": [int(x) for x in nodes["feature_idx"]],
-                "threshold": [float(x) for x in nodes["num_threshold"]],
-                "left": [int(x) for x in nodes["left"]],
-                "right": [int(x) for x in nodes["right"]],
-                "value": [
-                    round(float(v), 7) if lf else 0.0
-                    for v, lf in zip(nodes["value"], leaf, strict=True)
-                ],
-                "missing_left": [bool(x) for x in nodes["missing_go_to_left"]],
-                "leaf": [bool(x) for x in leaf],
-            }
-        )
-        max_depth = max(max_depth, int(nodes["depth"].max()))
-    return {
-        "features": names,
-        "baseline": float(np.ravel(clf._baseline_prediction)[0]),
-        "max_depth": max_depth + 1,
-        "trees": trees,
+        "stage1": export_trees(clf[0], textmode.feature_names()),
+        "stage2": export_trees(clf[1], textmode.stage2_names()),
     }
 
 
