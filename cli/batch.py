@@ -407,7 +407,7 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[str], None]]:
 def _print_summary(summary: Summary) -> None:
     """The summary on stderr: a rich table on a terminal, tab-separated lines
     otherwise."""
-    from .render import console, is_terminal
+    from .render import console, is_terminal, rich_table
 
     median = summary.median_agreement
     skipped = summary.counts["skipped"] + summary.already_done + summary.not_started
@@ -428,23 +428,15 @@ def _print_summary(summary: Summary) -> None:
         for source, score in lowest:
             click.echo(f"low agreement\t{score:.3f}\t{source}", err=True)
         return
-    from rich import box
-    from rich.table import Table
-
     out = console(stderr=True)
-    t = Table(title="batch summary", box=box.SIMPLE_HEAD, title_justify="left", show_header=False)
+    t = rich_table("batch summary", show_header=False)
     t.add_column("", no_wrap=True)
     t.add_column("", justify="right")
     for key, value in rows:
         t.add_row(key, value)
     out.print(t)
     if lowest:
-        low = Table(
-            title="lowest agreement (worth a look)",
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
-            header_style="bold",
-        )
+        low = rich_table("lowest agreement (worth a look)")
         low.add_column("agreement", justify="right")
         low.add_column("page", overflow="fold")
         for source, score in lowest:

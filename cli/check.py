@@ -233,22 +233,13 @@ def _render_plain(report: CheckReport) -> None:
 
 
 def _render_rich(report: CheckReport) -> None:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    from .render import console
+    from .render import console, rich_table
 
     out = console()
     if report.failures:
-        t = Table(
-            title="failures (pages first)",
-            header_style="bold",
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
-            padding=(0, 1),
-            pad_edge=False,
-        )
+        t = rich_table("failures (pages first)", padding=(0, 1), pad_edge=False)
         several = len({f.goldset for f in report.failures}) > 1
         headers = ["gold set"] if several else []
         headers += ["page", "backend", "metric", "value", "limit", "Δ", "reason"]
@@ -275,14 +266,7 @@ def _render_rich(report: CheckReport) -> None:
             )
         out.print(t)
     if report.summaries:
-        t = Table(
-            title="scores",
-            header_style="bold",
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
-            padding=(0, 1),
-            pad_edge=False,
-        )
+        t = rich_table("scores", padding=(0, 1), pad_edge=False)
         for h in ("gold set", "backend", "version", "P", "R", "F1", "baseline", "Δ F1", "fail"):
             left = h in ("gold set", "backend", "version")
             t.add_column(h, min_width=6, justify="left" if left else "right")
@@ -302,14 +286,7 @@ def _render_rich(report: CheckReport) -> None:
             )
         out.print(t)
     if report.canary:
-        t = Table(
-            title="agreement canary",
-            header_style="bold",
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
-            padding=(0, 1),
-            pad_edge=False,
-        )
+        t = rich_table("agreement canary", padding=(0, 1), pad_edge=False)
         for h in ("page", "mean agreement", "lowest pair", "flagged"):
             t.add_column(h, overflow="fold", no_wrap=h != "page")
         for c in report.canary:

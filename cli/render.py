@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +14,7 @@ from .main import color_choice
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
 
 def console(stderr: bool = False) -> Console:
@@ -35,6 +36,17 @@ def is_terminal(stderr: bool = False) -> bool:
     return stream.isatty() or bool(color_choice())
 
 
+def rich_table(title: str | None = None, **options: Any) -> Table:
+    """A rich Table in the tool's one style: bold header, a rule under it, the title
+    on the left; ``options`` go to ``Table``."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(
+        title=title, header_style="bold", box=box.SIMPLE_HEAD, title_justify="left", **options
+    )
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
     """A rich table on a terminal; tab-separated lines with a header otherwise (the
     title, if any, as a '# ' line first)."""
@@ -45,10 +57,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | No
         for row in rows:
             click.echo("\t".join(str(c) for c in row))
         return
-    from rich import box
-    from rich.table import Table
-
-    t = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, title_justify="left")
+    t = rich_table(title)
     for i, h in enumerate(headers):
         t.add_column(h, no_wrap=i == 0, overflow="fold")
     for row in rows:
