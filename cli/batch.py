@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -363,45 +362,10 @@ def _interrupt_handler(interrupt: Callable[[], None]) -> Iterator[None]:
 def _progress(total: int, quiet: bool) -> Iterator[Callable[[str], None]]:
     """Pages done / total, pages/s, failures and ETA on stderr when it is a terminal;
     yields ``advance(status)``."""
-    from .render import console, is_terminal
+    from .render import progress_bar
 
-    if quiet or not is_terminal(stderr=True):
-        yield lambda status: None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    start = time.perf_counter()
-    with Progress(
-        TextColumn("batch"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:.1f} pages/s"),
-        TextColumn("{task.fields[failures]} failed"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("batch", total=total, rate=0.0, failures=0)
-        failures = 0
-
-        def advance(status: str) -> None:
-            nonlocal failures
-            if status in ("failed", "timeout"):
-                failures += 1
-            done = progress.tasks[0].completed + 1
-            rate = done / max(time.perf_counter() - start, 1e-9)
-            progress.update(task, advance=1, rate=rate, failures=failures)
-
-        yield advance
+    with progress_bar("batch", total, quiet=quiet, unit="pages") as advance:
+        yield lambda status: advance(1, failed=status in ("failed", "timeout"))
 
 
 def _print_summary(summary: Summary) -> None:

@@ -66,28 +66,50 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | No
 
 
 @contextmanager
-def progress_bar(label: str, total: int, quiet: bool = False) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr when it is a terminal; yields ``advance(n)``."""
+def progress_bar(
+    label: str, total: int, quiet: bool = False, unit: str | None = None
+) -> Iterator[Callable[..., None]]:
+    """A rich progress bar on stderr when it is a terminal; yields
+    ``advance(n=1, failed=False)``. With ``unit`` (e.g. "pages") it also shows the rate
+    and the failures so far."""
     if quiet or not is_terminal(stderr=True):
-        yield lambda n: None
+        yield lambda n=1, failed=False: None
         return
+    import time
+
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
 
-    with Progress(
+    columns: list[ProgressColumn | str] = [
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda n: progress.advance(task, n)
+    ]
+    if unit:
+        columns += [
+            TextColumn(f"{{task.fields[rate]:.1f}} {unit}/s"),
+            TextColumn("{task.fields[failures]} failed"),
+        ]
+    columns += [TimeElapsedColumn()]
+    columns += [TextColumn("ETA")] if unit else []
+    columns += [TimeRemainingColumn()]
+    start = time.perf_counter()
+    with Progress(*columns, console=console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=total, rate=0.0, failures=0)
+        failures = 0
+
+        def advance(n: int = 1, failed: bool = False) -> None:
+            nonlocal failures
+            failures += failed
+            done = progress.tasks[0].completed + n
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            progress.update(task, advance=n, rate=rate, failures=failures)
+
+        yield advance
