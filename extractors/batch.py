@@ -21,8 +21,14 @@ The engine behind ``unboil batch``; no click, no rich. The pieces:
   backoff on 429/5xx and connection errors, size cap, optional hishel cache) and the
   fetched page goes to a worker.
 - ``Manifest``: ``OUTDIR/unboil-manifest.jsonl``, one record per processed input,
-  appended (one write, flush, fsync) only *after* the input's output file was renamed
+  appended (one whole-line write) only *after* the input's output file was renamed
   into place. See ``MANIFEST_FIELDS`` for the schema.
+- Durability is a group commit: workers write and rename without an fsync each; the
+  parent, for each round of finished pages, syncs the output folder's filesystem once
+  (``fsutil.sync_filesystem``), then appends the round's records and fsyncs the
+  manifest once. A killed process loses nothing (the kernel has every write); after a
+  power loss every record in the manifest still has its output on disk. (The Dask
+  engine's workers may write on other machines: they fsync each file.)
 
 Resume rule (``resume=True``): the manifest is read, a truncated last line (a run
 killed mid-write) is cut off. An input is skipped when its **last** record is ``ok``,
@@ -45,7 +51,6 @@ import contextlib
 import dataclasses
 import fnmatch
 import hashlib
-import importlib
 import itertools
 import json
 import os
@@ -324,8 +329,9 @@ def read_manifest(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 class Manifest:
     """The append-only JSONL manifest. Each ``append`` is one ``write`` of a whole
-    line followed by ``fsync``: after a crash the file holds whole records plus at
-    most one truncated last line, which ``open`` cuts off."""
+    line (followed by an fsync unless ``sync=False``: then ``sync()`` later): after a
+    crash the file holds whole records plus at most one truncated last line, which
+    ``open`` cuts off."""
 
     def __init__(self, path: str | os.PathLike[str], *, resume: bool) -> None:
         self.path = Path(path)
@@ -339,6 +345,7 @@ class Manifest:
             mode = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC
         self._fd: int | None = os.open(self.path, mode, 0o666)
         self._lock = threading.Lock()
+        self._dirty = False
 
     def _cut_truncated_tail(self) -> None:
         data = self.path.read_bytes()
@@ -349,7 +356,7 @@ class Manifest:
         """The last record of each source."""
         return {rec["source"]: rec for rec in self.records}
 
-    def append(self, rec: dict[str, Any]) -> None:
+    def append(self, rec: dict[str, Any], *, sync: bool = True) -> None:
         line = (json.dumps(rec, ensure_ascii=False, default=str) + "\n").encode("utf-8")
         with self._lock:
             if self._fd is None:
@@ -357,11 +364,24 @@ class Manifest:
             written = 0
             while written < len(line):  # a regular file takes it all in one write
                 written += os.write(self._fd, line[written:])
+            self._dirty = True
+            if sync:
+                self._sync()
+
+    def _sync(self) -> None:
+        if self._fd is not None and self._dirty:
             os.fsync(self._fd)
+            self._dirty = False
+
+    def sync(self) -> None:
+        """fsync what ``append(..., sync=False)`` wrote."""
+        with self._lock:
+            self._sync()
 
     def close(self) -> None:
         with self._lock:
             if self._fd is not None:
+                self._sync()
                 os.close(self._fd)
                 self._fd = None
 
@@ -416,6 +436,8 @@ class Task:
     #: a WARC record (kind ``warc``): the WARC file and the record's offset in it
     warc_path: str | None = None
     warc_offset: int = 0
+    #: fsync each file written (else the parent syncs the filesystem once per round)
+    durable: bool = True
 
 
 def skip_record(item: Input, backend: str) -> dict[str, Any]:
@@ -543,12 +565,12 @@ def process_page(task: Task) -> dict[str, Any]:
         from .audit import audit_of
 
         report, cons = audit_of(page, result)
-        atomic_write(task.audit_output, report)
+        atomic_write(task.audit_output, report, durable=task.durable)
         rec["audit"] = task.audit_rel
         if rec["agreement"] is None:  # as --agreement consensus would have scored it
             rec["agreement"] = agreement_score(result, cons)
     if task.html_output:
-        atomic_write(task.html_output, page.raw)
+        atomic_write(task.html_output, page.raw, durable=task.durable)
         rec["html"] = task.html_rel
     if task.output:
         if task.fmt == "markdown":
@@ -557,7 +579,7 @@ def process_page(task: Task) -> dict[str, Any]:
             body = formats.to_json([formats.record(task.source, result, page)])
         else:
             body = formats.to_txt(result)
-        atomic_write(task.output, body)
+        atomic_write(task.output, body, durable=task.durable)
         rec["output"] = task.output_rel
     if task.include_text:
         rec["text"] = result.text
@@ -786,13 +808,10 @@ def _mp_context() -> Any:
 
 
 def _preload(name: str) -> None:
-    """Import a backend's libraries in the parent so that forked workers (recycled
-    ones too) start with them loaded."""
-    from .registry import get_class
-
+    """A backend's one-time set-up (``Backend.warm``: imports, stop-lists, models)
+    done in the parent, so that forked workers (recycled ones too) start with it."""
     with contextlib.suppress(Exception):
-        for module in get_class(name).modules:
-            importlib.import_module(module)
+        shared(name).warm()
 
 
 class BatchRunner:
@@ -801,6 +820,9 @@ class BatchRunner:
     manifest) and returns the ``Summary``. ``interrupt()`` may be called from a
     signal handler: the first call stops starting new pages and lets the pages in
     flight finish; the second abandons them (recorded ``skipped``)."""
+
+    #: workers skip the fsync of each output; ``run`` syncs once per round instead
+    group_commit = True
 
     def __init__(self, config: BatchConfig) -> None:
         self.config = config
@@ -857,6 +879,7 @@ class BatchRunner:
             include_text=cfg.outdir is None or cfg.warc_output is not None,
             page=page,
             input_format=cfg.input_format,
+            durable=not self.group_commit,
         )
         if item.kind == "warc":
             task.warc_path, task.warc_offset = item.container, item.offset or 0
@@ -892,7 +915,7 @@ class BatchRunner:
             if cfg.outdir is not None:
                 rec.pop("text", None)  # asked for by the WARC output only
             if self.manifest is not None:
-                self.manifest.append(rec)
+                self.manifest.append(rec, sync=not self.group_commit)
             summary.add(rec)
             if on_record is not None:
                 on_record(rec)
@@ -907,6 +930,19 @@ class BatchRunner:
             self.manifest.close()
 
     # -- running ------------------------------------------------------------------
+
+    def _commit(self, landed: list[dict[str, Any]], emit: Callable[[dict[str, Any]], None]) -> None:
+        """The group commit of a round of finished pages: their files reach the disk
+        (one filesystem sync), then their records the manifest (one fsync)."""
+        cfg = self.config
+        if landed and cfg.outdir is not None and any(rec["status"] == "ok" for rec in landed):
+            from .fsutil import sync_filesystem
+
+            sync_filesystem(cfg.outdir)
+        for rec in landed:
+            emit(rec)
+        if self.manifest is not None:
+            self.manifest.sync()
 
     def run(
         self, inputs: list[Input], on_record: Callable[[dict[str, Any]], None] | None = None
@@ -986,6 +1022,7 @@ class BatchRunner:
                 if not (extracting or fetching):
                     break
                 done, _ = wait([*extracting, *fetching], timeout=0.2, return_when=FIRST_COMPLETED)
+                landed: list[dict[str, Any]] = []  # this round's pages, committed below
                 for fut in done:
                     if fut in fetching:
                         item, began = fetching.pop(fut)
@@ -1059,7 +1096,8 @@ class BatchRunner:
                             "failed",
                             error=f"internal error: {one_line(exc)}",
                         )
-                    emit(rec)
+                    landed.append(rec)
+                self._commit(landed, emit)
         finally:
             if aborted or self._interrupts:
                 pool.stop()

@@ -205,6 +205,9 @@ class DaskRunner(BatchRunner):
     ``partition_size``: pages per Dask task (default: enough for 4 tasks per worker
     thread, between 1 and 100)."""
 
+    #: workers may write on other machines: each fsyncs its own files
+    group_commit = False
+
     def __init__(
         self,
         config: BatchConfig,

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def _default_mode(target: Path) -> int:
@@ -18,9 +20,11 @@ def _default_mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
+def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically; an existing file keeps its permissions,
-    a new one gets the usual ones (0666 less the umask)."""
+    a new one gets the usual ones (0666 less the umask). ``durable``: the data is
+    fsynced before the rename (it survives a power loss, not only a killed process);
+    without it the caller makes it durable later, e.g. with ``sync_filesystem``."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -29,10 +33,40 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, _default_mode(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_syncfs: Any = None
+
+
+def sync_filesystem(path: str | os.PathLike[str]) -> None:
+    """Flush everything written to the filesystem that holds ``path`` to disk: one
+    ``syncfs(2)`` on Linux (a group commit: far cheaper than an fsync per file), the
+    whole machine's ``sync`` on other Unixes. Errors are ignored (a filesystem that
+    cannot sync has nothing more to offer)."""
+    global _syncfs
+    if _syncfs is None:
+        _syncfs = False
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                import ctypes
+
+                _syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    try:
+        if _syncfs:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                _syncfs(fd)
+            finally:
+                os.close(fd)
+        elif hasattr(os, "sync"):
+            os.sync()
+    except OSError:
+        pass

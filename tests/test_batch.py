@@ -385,6 +385,55 @@ def test_manifest_cuts_a_truncated_last_line(tmp_path: Path) -> None:
     assert [r["source"] for r in read_manifest(path)] == ["a", "c"]
 
 
+def test_outputs_reach_the_disk_before_their_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group commit: workers write without an fsync each; the parent syncs the
+    filesystem once per round of finished pages and only then records them, so after
+    a power loss no manifest record points at an output that was not on disk."""
+    from unboil.extractors import fsutil
+
+    pages = tmp_path / "in"
+    pages.mkdir()
+    for n in range(6):
+        (pages / f"p{n}.html").write_text(page_html(n))
+    out = tmp_path / "out"
+    syncs: list[tuple[int, set[str]]] = []  # (manifest lines, outputs present) per sync
+    real_sync = fsutil.sync_filesystem
+
+    def spy(path: str | os.PathLike[str]) -> None:
+        assert Path(path) == out
+        lines = len(manifest(out))
+        syncs.append((lines, {p.name for p in out.glob("*.txt")}))
+        real_sync(path)
+
+    monkeypatch.setattr(fsutil, "sync_filesystem", spy)
+    fsyncs: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsyncs.append(fd), real_fsync(fd))[1])
+    result = invoke(str(pages), "-o", str(out), "-j", "2", "-q")
+    assert result.exit_code == 0, result.output
+    records = manifest(out)
+    assert len(records) == 6 and syncs
+    for i, rec in enumerate(records):
+        name = Path(rec["output"]).name
+        # some sync saw this output on disk before the record was written
+        assert any(lines <= i and name in present for lines, present in syncs), rec
+    # the parent fsynced the manifest once per round (and at the end), not per record
+    assert len(fsyncs) <= len(syncs) + 1
+
+
+def test_warm_loads_one_time_setup_for_the_workers() -> None:
+    import justext.core
+    import trafilatura.external
+
+    registry.shared("trafilatura").warm()
+    assert trafilatura.external.JT_STOPLIST is not None
+    assert justext.core.define_stoplist.cache_info().currsize >= 1
+    for name in ("consensus", "text", "readability"):
+        registry.shared(name).warm()  # imports and models load without error
+
+
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(UNBOIL), "batch", *args], env=env, capture_output=True, text=True, timeout=60

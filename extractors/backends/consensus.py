@@ -27,6 +27,14 @@ class ConsensusBackend(Backend):
     install = "pip install unboil"
     uses_tree = True
 
+    def warm(self) -> None:
+        from .. import consensus
+        from ..registry import shared
+
+        consensus.model()
+        for name in consensus.model().members:
+            shared(name).warm()
+
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
         from ..consensus import consensus
 

@@ -17,6 +17,11 @@ class TextBackend(Backend):
     distribution = "unboil"
     install = "pip install unboil"
 
+    def warm(self) -> None:
+        from .. import textmode
+
+        textmode.model()
+
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
         from .. import textmode
 

@@ -21,6 +21,19 @@ class TrafilaturaBackend(Backend):
     install = "pip install unboil"
     uses_tree = True
 
+    def warm(self) -> None:
+        super().warm()
+        # trafilatura's jusText fallback loads and lower-cases every jusText stop-list
+        # on its first use (~0.2 s): do it here, once, when the internals are as known.
+        import justext.core
+        import trafilatura.external as external
+
+        if getattr(external, "JT_STOPLIST", None) is None and hasattr(external, "jt_stoplist_init"):
+            external.jt_stoplist_init()
+        stoplist = getattr(external, "JT_STOPLIST", None)
+        if stoplist is not None and hasattr(justext.core, "define_stoplist"):
+            justext.core.define_stoplist(stoplist)  # an lru_cache: the lower-cased set
+
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
         import trafilatura
 
