@@ -47,9 +47,9 @@ DEFAULT_BACKEND = "trafilatura"
 )
 @click.option(
     "--metadata/--no-metadata",
-    default=True,
-    show_default=True,
-    help="Ask the backend for author, date, ... (--no-metadata is faster).",
+    default=None,
+    help="Ask the backend for author, date, headline, ...  [default: when the output "
+    "shows them: -f json/jsonl, --title]",
 )
 @click.option(
     "--timeout",
@@ -69,7 +69,7 @@ def extract(
     output: str | None,
     title: bool,
     captions: bool | None,
-    metadata: bool,
+    metadata: bool | None,
     timeout: float,
     max_bytes: int,
     input_format: str = "auto",
@@ -91,6 +91,8 @@ def extract(
 
     engine = get(backend)
     text_engine = None
+    if metadata is None:  # the text is the same either way; metadata costs ~8%
+        metadata = title or fmt in ("json", "jsonl")
     options = ExtractOptions(title=title, captions=captions, metadata=metadata)
     multiple = len(sources) > 1
     chunks: list[str] = []

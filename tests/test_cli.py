@@ -190,6 +190,18 @@ def test_title_option() -> None:
     assert not without.startswith("North Korea’s Kim Jong-un orders increase")
 
 
+def test_metadata_is_asked_for_when_the_output_shows_it() -> None:
+    def meta(*args: str) -> dict[str, Any]:
+        return dict(json.loads(invoke("-f", "json", *args, str(SEED)).stdout)["metadata"])
+
+    assert meta().get("date")  # json shows metadata: asked for by default
+    assert meta("--no-metadata") == {}
+    # txt does not show it: not asked for, and the text is the same as with it
+    assert invoke(str(SEED)).stdout == invoke("--metadata", str(SEED)).stdout
+    # --title shows the headline trafilatura finds in the metadata, not <title>'s
+    assert invoke("--title", str(SEED)).stdout == invoke("--title", "--metadata", str(SEED)).stdout
+
+
 # --- errors and exit statuses -------------------------------------------------------
 
 
