@@ -329,8 +329,25 @@ def _check_text(text: str, source: str, page: Page) -> None:
             pass
         else:
             raise NotHtml(source, "not an HTML page (looks like JSON)", "json")
-    if _TAG.search(text) is None:
+    if not _looks_like_markup(stripped):
         raise NotHtml(source, "not an HTML page (plain text)", "text", page=page)
+
+
+_DOCUMENT_TAG = re.compile(r"<(?:!doctype|html[\s>]|head[\s>]|body[\s>])", re.I)
+
+
+def _looks_like_markup(text: str) -> bool:
+    """HTML (a document or a fragment) rather than text that mentions a tag or two:
+    it starts with markup, has a document tag (doctype, html, head, body), or its tags
+    are at least 2% of it. So a Markdown note or a text dump that says "the <div>
+    element" is plain text, and ``[aside]<p>a <b>b</b></p>`` is HTML."""
+    if _TAG.match(text) or _DOCUMENT_TAG.search(text):
+        return True
+    count = markup = 0
+    for m in _TAG.finditer(text):
+        count += 1
+        markup += m.end() - m.start()
+    return count >= 2 and markup * 50 >= len(text)
 
 
 # --------------------------------------------------------------------------- decoding

@@ -291,6 +291,33 @@ def test_gzipped_pdf_refused(tmp_path: Path) -> None:
     assert info.value.kind == "pdf"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Notes\n\nWrap the form in a <div> and give it a <label>; the <input> goes "
+        "inside.\n\n" + "More prose about layout, without any markup at all. " * 20,
+        "Write to <jo@example.org> or see <https://example.org/a>; x<y, y>z. " * 30,
+    ],
+    ids=["markdown-naming-tags", "autolinks"],
+)
+def test_text_that_mentions_tags_is_text(text: str) -> None:
+    error = refused(text.encode())
+    assert isinstance(error, NotHtml) and error.kind == "text"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "Some words first, then <p>a paragraph</p><p>and another</p>",
+        "warning: header sent\n<html><body>" + "<p>" + "text " * 2000 + "</p></body></html>",
+        "   <div>a fragment</div>",
+    ],
+    ids=["fragment", "junk-before-document", "leading-tag"],
+)
+def test_markup_is_html(html: str) -> None:
+    assert load_bytes(html.encode(), "p").html == html
+
+
 def test_plain_text_keeps_the_decoded_page() -> None:
     error = refused("Привет, мир.\nВторая строка.\n".encode())
     assert isinstance(error, NotHtml) and error.kind == "text"
