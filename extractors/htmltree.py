@@ -58,7 +58,7 @@ def _parser() -> lxml.html.HTMLParser:
     return parser
 
 
-def parse_html(html: str) -> HtmlElement:
+def parse_html(html: str, *, safe: bool = False) -> HtmlElement:
     """Parse a decoded document. Never raises for odd input: an empty, comment-only
     or doctype-only document gives an empty ``<html>`` element.
 
@@ -68,11 +68,13 @@ def parse_html(html: str) -> HtmlElement:
     as character references, are dropped (``safe_markup``). What lies deeper than
     libxml2's nesting limit (256), which it silently drops, is kept: the excess
     nesting is removed and the document parsed again (``flatten_deep``).
+    ``safe``: ``html`` went through ``safe_markup`` already (``Page.safe_html``).
     """
     import lxml.html
     from lxml import etree
 
-    html = safe_markup(html)
+    if not safe:
+        html = safe_markup(html)
     data = html.encode("utf-8", "replace")
     root = None
     if data.strip():
@@ -246,7 +248,7 @@ def page_html(page: Page, safe_depth: int = MAX_DEPTH) -> str:
     """
     html = page.info.get("_library_html")
     if html is None:
-        html = page.info["_library_html"] = _DECL_TAG.sub(_declaration, safe_markup(page.html))
+        html = page.info["_library_html"] = _DECL_TAG.sub(_declaration, page.safe_html)
     html = str(html)
     if html.count("<") - html.count("</") <= safe_depth:
         return html
