@@ -11,7 +11,11 @@
 - ``label_blocks(blocks, gold)``: positive when at least half of a block's shingles
   occur in the gold text (training data).
 
-Only lxml is needed here; numpy is imported by ``vote_features``.
+Only lxml is needed here; numpy is imported by the votes and features (``Alignment``,
+``member_votes``, ``vote_features``): the member outputs' coverage of each block is
+computed on integer token ids and shingle codes (sorts and look-ups over arrays, near
+linear in the page's tokens); ``TextIndex`` is the plain reference (and labels blocks
+from a gold text).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice, repeat
 from typing import TYPE_CHECKING
 
 from .htmltree import BLOCK_TAGS, SKIP_TAGS, body_of, collapse_ws, strip_invisible
@@ -106,33 +111,46 @@ ROLES = ("title", "lead", "caption", "body")
 _STATS_CHARS = 300
 
 
-def _own_mask(el: HtmlElement) -> int:
-    tag = el.tag
-    mask = 0
-    if tag in _TAG_BIT:
-        mask |= _TAG_BIT[tag]
-    elif tag in _HEADINGS:
-        mask |= _TAG_BIT["heading"]
-    elif tag in ("ul", "ol", "dl", "dd", "dt"):
-        mask |= _TAG_BIT["li"]
-    elif tag == "caption":
-        mask |= _CAPTION_BIT
-    if tag == "figcaption":
-        mask |= _CAPTION_BIT
-    attrib = el.attrib
-    if not attrib:
-        return mask
-    names = " ".join(v for v in (attrib.get(a) for a in _NAME_ATTRS) if v)
+def _tag_mask(tag: str) -> int:
+    """The tag bits of an element's own tag."""
+    mask = _tag_masks.get(tag)
+    if mask is None:
+        mask = 0
+        if tag in _TAG_BIT:
+            mask |= _TAG_BIT[tag]
+        elif tag in _HEADINGS:
+            mask |= _TAG_BIT["heading"]
+        elif tag in ("ul", "ol", "dl", "dd", "dt"):
+            mask |= _TAG_BIT["li"]
+        elif tag == "caption":
+            mask |= _CAPTION_BIT
+        if tag == "figcaption":
+            mask |= _CAPTION_BIT
+        if len(_tag_masks) < 2_000:
+            _tag_masks[tag] = mask
+    return mask
+
+
+def _attrs_mask(attrs: Mapping[str, str]) -> int:
+    """The group bits of an element's class/id/role names (its attributes given)."""
+    names = " ".join(filter(None, map(attrs.get, _NAME_ATTRS)))
     if not names:
-        return mask
+        return 0
     cached = _name_masks.get(names)
     if cached is None:
         cached = _names_mask(names.lower())
         if len(_name_masks) < 20_000:
             _name_masks[names] = cached
-    return mask | cached
+    return cached
 
 
+def _own_mask(el: HtmlElement) -> int:
+    mask = _tag_mask(el.tag)
+    attrs = el.items()
+    return mask | _attrs_mask(dict(attrs)) if attrs else mask
+
+
+_tag_masks: dict[str, int] = {}
 _name_masks: dict[str, int] = {}
 
 
@@ -152,8 +170,8 @@ def _names_mask(names: str) -> int:
     return mask
 
 
-def _vetoed(el: HtmlElement) -> bool:
-    names = " ".join(v for v in (el.get(a) for a in _NAME_ATTRS) if v).lower()
+def _vetoed(attrs: Mapping[str, str]) -> bool:
+    names = " ".join(filter(None, map(attrs.get, _NAME_ATTRS))).lower()
     return bool(VETO_TOKENS.intersection(_SPLIT.split(names)))
 
 
@@ -216,12 +234,14 @@ def _kind(tag: str, mask: int) -> str:
 def is_hidden(el: HtmlElement) -> bool:
     """Hidden from a reader: ``hidden``, ``aria-hidden="true"`` or an inline style
     with display:none / visibility:hidden."""
-    attrib = el.attrib
-    if not attrib:
-        return False
-    if attrib.get("hidden") is not None or attrib.get("aria-hidden") == "true":
+    attrs = el.items()
+    return _hidden(dict(attrs)) if attrs else False
+
+
+def _hidden(attrs: Mapping[str, str]) -> bool:
+    if attrs.get("hidden") is not None or attrs.get("aria-hidden") == "true":
         return True
-    style = attrib.get("style")
+    style = attrs.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
@@ -230,26 +250,33 @@ def segment(root: HtmlElement) -> list[DomBlock]:
     body = body_of(root)
     blocks: list[DomBlock] = []
     buf: list[str] = []
-    state = {"mask": 0, "link": 0, "box": 0, "veto": 1}
+    # the OR of the masks / boxes and the AND of the vetoes of the run's non-blank
+    # pieces, its link characters, and whether it has a non-blank piece at all
+    state = {"mask": 0, "link": 0, "box": 0, "veto": 1, "text": 0}
     block_tags: list[str] = [body.tag if isinstance(body.tag, str) else "body"]
+    link_bit = _TAG_BIT["a"]
 
-    def add(text: str | None, mask: int, box: int, veto: int) -> None:
-        if text:
-            buf.append(text)
-            if text.strip():
-                state["mask"] |= mask
-                state["box"] |= box
-                state["veto"] &= veto
-                if mask & _TAG_BIT["a"]:
-                    state["link"] += len(text.strip())
+    def add(text: str, mask: int, box: int, veto: int) -> None:
+        buf.append(text)
+        stripped = text.strip()
+        if stripped:
+            state["text"] = 1
+            state["mask"] |= mask
+            state["box"] |= box
+            state["veto"] &= veto
+            if mask & link_bit:
+                state["link"] += len(stripped)
 
     def flush(depth: int) -> None:
         if not buf:
             return
+        if not state["text"]:  # blank pieces only: no text, and the state is unset
+            buf.clear()
+            return
         text = collapse_ws(strip_invisible("".join(buf)))
         buf.clear()
         mask, link, box, veto = state["mask"], state["link"], state["box"], state["veto"]
-        state["mask"] = state["link"] = state["box"] = 0
+        state["mask"] = state["link"] = state["box"] = state["text"] = 0
         state["veto"] = 1
         if not text:
             return
@@ -272,11 +299,7 @@ def segment(root: HtmlElement) -> list[DomBlock]:
             )
         )
 
-    def skipped(el: HtmlElement) -> bool:
-        tag = el.tag
-        return not isinstance(tag, str) or tag in SKIP_TAGS or is_hidden(el)
-
-    if skipped(body):
+    if not isinstance(body.tag, str) or body.tag in SKIP_TAGS or is_hidden(body):
         return []
     limit = BOX_SHARE * len(body.text_content())
     # frames: (element, its children, the cumulative mask and box bits inside it)
@@ -284,7 +307,8 @@ def segment(root: HtmlElement) -> list[DomBlock]:
     stack: list[tuple[HtmlElement, Iterator[HtmlElement], int, int, int]] = [
         (body, iter(body), mask0, 0, 0)
     ]
-    add(body.text, mask0, 0, 0)
+    if body.text:
+        add(body.text, mask0, 0, 0)
     while stack:
         el, children, mask, box, veto = stack[-1]
         child = next(children, None)
@@ -294,28 +318,40 @@ def segment(root: HtmlElement) -> list[DomBlock]:
                 flush(len(stack) + 1)
                 if len(block_tags) > 1:
                     block_tags.pop()
-            if stack:
+            if stack and el.tail:
                 add(el.tail, *stack[-1][2:])
             continue
-        if skipped(child):
-            add(child.tail, mask, box, veto)
-            continue
         tag = child.tag
+        attrs = None
+        if not isinstance(tag, str) or tag in SKIP_TAGS:
+            skip = True
+        else:
+            items = child.items()
+            attrs = dict(items) if items else None
+            skip = attrs is not None and _hidden(attrs)
+        if skip:
+            if child.tail:
+                add(child.tail, mask, box, veto)
+            continue
         if tag in ("br", "hr"):
             flush(len(stack))
-            add(child.tail, mask, box, veto)
+            if child.tail:
+                add(child.tail, mask, box, veto)
             continue
-        own = _own_mask(child)
+        own = _tag_mask(tag)
+        if attrs is not None:
+            own |= _attrs_mask(attrs)
         cmask = mask | own
         cbox, cveto = box, veto
         if own & _BOX_BITS and len(child.text_content()) < limit:
             cbox |= own & _BOX_BITS
-            if not veto and _vetoed(child):
+            if not veto and attrs is not None and _vetoed(attrs):
                 cveto = 1
         if tag in BLOCK_TAGS:
             flush(len(stack))
             block_tags.append(tag)
-        add(child.text, cmask, cbox, cveto)
+        if child.text:
+            add(child.text, cmask, cbox, cveto)
         stack.append((child, iter(child), cmask, cbox, cveto))
     flush(1)
     return blocks
@@ -376,6 +412,270 @@ class TextIndex:
         if not sh:
             return 0.0
         return len(sh & self.shingles) / len(sh)
+
+
+# -- the page and the members' outputs on one vocabulary (vectorised) --------------------
+
+#: k-gram codes are polynomials in the token ids while they stay below this; beyond it
+#: (a page of more than about 55,000 distinct tokens) they are built from dense ranks
+_CODE_LIMIT = 2**63
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])``."""
+    import numpy as np
+
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(counts)
+    step = np.ones(total, dtype=np.int64)
+    nz = counts > 0
+    first = (ends - counts)[nz]
+    step[0] = starts[nz][0]
+    # at the start of each later range: jump from the previous range's last value
+    prev_last = (starts + counts - 1)[nz][:-1]
+    step[first[1:]] = starts[nz][1:] - prev_last
+    out: np.ndarray = np.cumsum(step)
+    return out
+
+
+def gram_codes(ids: np.ndarray, base: int, k: int) -> np.ndarray:
+    """Exact int64 codes of the ``k``-token windows of ``ids`` (token ids below
+    ``base``): equal codes for equal windows, one code per start position."""
+    import numpy as np
+
+    n = len(ids) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k == 1:
+        out: np.ndarray = ids.astype(np.int64, copy=True)
+        return out
+    if base**k < _CODE_LIMIT:
+        code = ids[:n].astype(np.int64, copy=True)
+        for j in range(1, k):
+            code *= base
+            code += ids[j : j + n]
+        return code
+    # the first k - 1 tokens' codes as dense ranks (at most len(ids) of them), then
+    # the last token: rank * base + id stays below len(ids) * base
+    head = gram_codes(ids, base, k - 1)
+    _, rank = np.unique(head, return_inverse=True)
+    code = rank.reshape(-1)[:n].astype(np.int64) * base
+    code += ids[k - 1 : k - 1 + n]
+    return code
+
+
+def _in_sorted(sorted_values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Which ``queries`` occur in ``sorted_values`` (ascending)."""
+    import numpy as np
+
+    if len(sorted_values) == 0 or len(queries) == 0:
+        return np.zeros(len(queries), dtype=bool)
+    at = np.searchsorted(sorted_values, queries)
+    at[at == len(sorted_values)] = 0
+    found: np.ndarray = sorted_values[at] == queries
+    return found
+
+
+class Alignment:
+    """The page's blocks and some texts (the members' outputs, each given as its blocks'
+    token lists) on one vocabulary of integer token ids, with the page blocks' distinct
+    shingles: block coverage (``TextIndex.coverage``) and block ownership as a few
+    sorts and look-ups over arrays, near-linear in the number of tokens."""
+
+    def __init__(
+        self, blocks: Sequence[DomBlock], texts: Mapping[str, Sequence[Sequence[str]]]
+    ) -> None:
+        import numpy as np
+
+        self.n = len(blocks)
+        page = [b.toks for b in blocks]
+        page_len = np.fromiter(map(len, page), np.int64, self.n)
+        page_bounds = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(page_len, out=page_bounds[1:])
+        n_page = int(page_bounds[-1])
+        # a text's block that is a page block's very token list (``member_tokens``
+        # shares them) takes that block's ids; the others are encoded after the page's
+        known = {id(t): i for i, t in enumerate(page)}
+        flat: list[str] = list(chain.from_iterable(page))
+        sources: list[tuple[np.ndarray, np.ndarray]] = []
+        for lists in texts.values():
+            lens = np.fromiter(map(len, lists), np.int64, len(lists))
+            at = np.fromiter(map(known.get, map(id, lists), repeat(-1)), np.int64, len(lists))
+            src = page_bounds[at]
+            for j in np.flatnonzero(at < 0).tolist():
+                src[j] = len(flat)
+                flat.extend(lists[j])
+            sources.append((src, lens))
+        first_seen = dict.fromkeys(flat)
+        vocab = dict(zip(first_seen, range(len(first_seen)), strict=True))
+        source_ids = np.fromiter(map(vocab.__getitem__, flat), np.int64, len(flat))
+        #: every token's id: the page's tokens, then each text's
+        parts = [source_ids[:n_page]]
+        bounds = [page_bounds]
+        pos = n_page
+        for src, lens in sources:
+            parts.append(source_ids[_ranges(src, lens)])
+            starts = np.zeros(len(lens) + 1, dtype=np.int64)
+            np.cumsum(lens, out=starts[1:])
+            bounds.append(starts + pos)
+            pos += int(starts[-1])
+        self.ids = np.concatenate(parts)
+        self.base = max(1, len(vocab))
+        self.page_bounds = page_bounds
+        #: the page's distinct tokens: the ids below its length (the page comes first)
+        self.page_vocab = list(
+            islice(first_seen, int(self.ids[:n_page].max()) + 1 if n_page else 0)
+        )
+        self.bounds = dict(zip(texts, bounds[1:], strict=True))
+        self._grams: dict[int, np.ndarray] = {}
+        self._sorted: dict[tuple[str, int], np.ndarray] = {}
+
+        # the page blocks' distinct shingles, as (block, shingle group) pairs
+        lengths = np.diff(self.page_bounds)
+        self.lengths = lengths
+        counts = np.maximum(lengths - SHINGLE + 1, 0)
+        at = _ranges(self.page_bounds[:-1], counts)
+        block = np.repeat(np.arange(self.n, dtype=np.int64), counts)
+        codes = self.grams(SHINGLE)[at]
+        order = np.argsort(codes)
+        codes = codes[order]
+        new = np.ones(len(codes), dtype=bool)
+        new[1:] = codes[1:] != codes[:-1]
+        #: the page's distinct shingle codes, ascending
+        self.shingles = codes[new]
+        key = (np.cumsum(new) - 1) * max(1, self.n) + block[order]
+        key.sort()
+        keep = np.ones(len(key), dtype=bool)
+        keep[1:] = key[1:] != key[:-1]
+        key = key[keep]
+        #: per distinct (block, shingle) pair: the shingle's index in ``shingles``
+        self.pair_shingle = key // max(1, self.n)
+        #: ... and the block
+        self.pair_block = key - self.pair_shingle * max(1, self.n)
+        #: each block's number of distinct shingles (0: shorter than a shingle)
+        self.n_shingles = np.bincount(self.pair_block, minlength=self.n)
+
+    def grams(self, k: int) -> np.ndarray:
+        """The ``k``-gram code at every token position (windows may cross blocks)."""
+        if k not in self._grams:
+            self._grams[k] = gram_codes(self.ids, self.base, k)
+        return self._grams[k]
+
+    def _text_grams(self, name: str, k: int) -> np.ndarray:
+        """The sorted ``k``-gram codes of a text (its blocks' tokens run together)."""
+        import numpy as np
+
+        key = (name, k)
+        if key not in self._sorted:
+            b = self.bounds[name]
+            lo, hi = int(b[0]), int(b[-1])
+            codes = self.grams(k)[lo : hi - k + 1] if hi - lo >= k else np.zeros(0, np.int64)
+            self._sorted[key] = np.sort(codes)
+        return self._sorted[key]
+
+    def text_words(self, name: str) -> int:
+        b = self.bounds[name]
+        return int(b[-1] - b[0])
+
+    def coverage(self, name: str, inside: float = 0.4) -> np.ndarray:
+        """Each block's ``TextIndex.coverage`` by the text ``name`` (vectorised)."""
+        import numpy as np
+
+        cov = np.zeros(self.n, dtype=np.float64)
+        if self.n == 0:
+            return cov
+        b = self.bounds[name]
+        words = self.text_words(name)
+        if words >= SHINGLE:
+            found = _in_sorted(self._text_grams(name, SHINGLE), self.shingles)
+            hits = np.bincount(
+                self.pair_block,
+                weights=found[self.pair_shingle].astype(np.float64),
+                minlength=self.n,
+            )
+            long = self.n_shingles > 0
+            cov[long] = hits[long] / self.n_shingles[long]
+        lengths = np.diff(b)
+        for k in range(1, SHINGLE):
+            short = np.flatnonzero(self.lengths == k)
+            if len(short) == 0:
+                continue
+            q = self.grams(k)[self.page_bounds[short]]
+            line_codes = np.sort(self.grams(k)[b[:-1][lengths == k]])
+            line = _in_sorted(line_codes, q)
+            within = _in_sorted(self._text_grams(name, k), q)
+            cov[short] = np.where(line, 1.0, np.where(within, inside, 0.0))
+        return cov
+
+    def owners(self, name: str) -> list[int]:
+        """For each block, the index of the block of text ``name`` holding most of it
+        (-1: none): a block shorter than a shingle is held by the first block of the
+        same tokens; a longer one by the block holding most of its distinct shingles
+        (the first block holds a shingle several blocks share; ties go to the earlier
+        block), when at least half its shingles are held at all."""
+        import numpy as np
+
+        owner = np.full(self.n, -1, dtype=np.int64)
+        if self.n == 0:
+            return []
+        b = self.bounds[name]
+        lengths = np.diff(b)
+        nb = len(lengths)
+        # shingles inside each of the text's blocks, and the first block holding each
+        counts = np.maximum(lengths - SHINGLE + 1, 0)
+        at = _ranges(b[:-1], counts)
+        if len(at) and len(self.shingles):
+            holder = np.repeat(np.arange(nb, dtype=np.int64), counts)
+            codes = self.grams(SHINGLE)[at]
+            order = np.argsort(codes)
+            codes, holder = codes[order], holder[order]
+            new = np.ones(len(codes), dtype=bool)
+            new[1:] = codes[1:] != codes[:-1]
+            starts = np.flatnonzero(new)
+            first = np.minimum.reduceat(holder, starts)
+            uniq = codes[starts]
+            where = np.searchsorted(uniq, self.shingles)
+            where[where == len(uniq)] = 0
+            held_u = np.where(uniq[where] == self.shingles, first[where], -1)
+            held = held_u[self.pair_shingle]
+            ok = held >= 0
+            pb, ph = self.pair_block[ok], held[ok]
+            if len(pb):
+                key = np.sort(pb * nb + ph)
+                cut = np.ones(len(key), dtype=bool)
+                cut[1:] = key[1:] != key[:-1]
+                starts = np.flatnonzero(cut)
+                n_held = np.diff(np.append(starts, len(key)))
+                key = key[starts]
+                blk, hold = key // nb, key % nb
+                total = np.bincount(blk, weights=n_held.astype(np.float64), minlength=self.n)
+                # per block: the most shingles, then the earliest holder
+                best = np.lexsort((hold, -n_held, blk))
+                lead = np.ones(len(best), dtype=bool)
+                lead[1:] = blk[best][1:] != blk[best][:-1]
+                win = best[lead]
+                wb = blk[win]
+                enough = total[wb] >= 0.5 * self.n_shingles[wb]
+                owner[wb[enough]] = hold[win][enough]
+        for k in range(1, SHINGLE):
+            short = np.flatnonzero(self.lengths == k)
+            if len(short) == 0:
+                continue
+            js = np.flatnonzero(lengths == k)
+            if len(js) == 0:
+                continue
+            line_codes = self.grams(k)[b[:-1][js]]
+            order = np.argsort(line_codes, kind="stable")
+            line_codes, js = line_codes[order], js[order]
+            q = self.grams(k)[self.page_bounds[short]]
+            where = np.searchsorted(line_codes, q)  # leftmost: the first such block
+            where[where == len(line_codes)] = 0
+            hit = line_codes[where] == q
+            owner[short[hit]] = js[where[hit]]
+        out: list[int] = owner.tolist()
+        return out
 
 
 def label_blocks(blocks: Sequence[DomBlock], gold: str) -> list[bool]:
@@ -507,22 +807,6 @@ def feature_names(n_members: int) -> list[str]:
     return names
 
 
-def _dense_center(words: list[float]) -> int:
-    """Index of the block at the centre of the densest text region (a window of 7)."""
-    best, where, run = -1.0, 0, 0.0
-    w = 3
-    n = len(words)
-    prefix = [0.0]
-    for x in words:
-        run += x
-        prefix.append(run)
-    for i in range(n):
-        s = prefix[min(n, i + w + 1)] - prefix[max(0, i - w)]
-        if s > best:
-            best, where = s, i
-    return where
-
-
 def _span(sel: list[bool]) -> list[bool]:
     idx = [i for i, s in enumerate(sel) if s]
     if not idx:
@@ -556,6 +840,8 @@ class Votes:
     selected: dict[str, list[bool]]
     #: per member: output words / page words
     length: dict[str, float]
+    #: the page and the members' outputs on one vocabulary (reused by the combination)
+    align: Alignment | None = field(default=None, repr=False, compare=False)
 
 
 def member_votes(
@@ -563,17 +849,104 @@ def member_votes(
 ) -> Votes:
     """The votes of the members (each given as its blocks' token lists) on the blocks."""
     page_words = sum(b.words for b in blocks) or 1
-    shingles = [shingle_set(b.toks) if b.words >= SHINGLE else None for b in blocks]
+    align = Alignment(blocks, {name: members.get(name, ()) for name in order})
     coverage: dict[str, list[float]] = {}
     selected: dict[str, list[bool]] = {}
     length: dict[str, float] = {}
     for name in order:
-        index = TextIndex.of_tokens(members.get(name, ()))
-        cov = [index.coverage(b.toks, s) for b, s in zip(blocks, shingles, strict=True)]
-        coverage[name] = cov
-        selected[name] = [c >= 0.5 for c in cov]
-        length[name] = index.words / page_words
-    return Votes(list(order), coverage, selected, length)
+        cov = align.coverage(name)
+        coverage[name] = cov.tolist()
+        selected[name] = (cov >= 0.5).tolist()
+        length[name] = align.text_words(name) / page_words
+    return Votes(list(order), coverage, selected, length, align)
+
+
+def _char_counts(texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Per text (none empty): its characters that are digits, upper case, letters,
+    punctuation (``_PUNCT``), and whether its first one is upper case; one pass over
+    all texts' code points, each distinct character classified once."""
+    import numpy as np
+
+    cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lens = np.fromiter(map(len, texts), np.int64, len(texts))
+    starts = np.cumsum(lens) - lens
+    out: dict[str, np.ndarray] = {}
+    if len(cps) == 0:
+        for name in ("digit", "upper", "alpha", "punct"):
+            out[name] = np.zeros(len(texts), dtype=np.int64)
+        out["first_upper"] = np.zeros(len(texts), dtype=bool)
+        return out
+    present = np.zeros(int(cps.max()) + 1, dtype=bool)
+    present[cps] = True
+    chars = [chr(c) for c in np.flatnonzero(present).tolist()]
+    # a class bit per test, one table look-up per character
+    table = np.zeros(len(present), dtype=np.uint8)
+    table[present] = [
+        ch.isdigit()
+        | ch.isupper() << 1
+        | ch.isalpha() << 2
+        | (_PUNCT.fullmatch(ch) is not None) << 3
+        for ch in chars
+    ]
+    cls = table[cps]
+    for bit, name in enumerate(("digit", "upper", "alpha", "punct")):
+        flag = (cls >> bit) & 1
+        out[name] = np.add.reduceat(flag, starts, dtype=np.int64)
+        if name == "upper":
+            out["first_upper"] = flag[starts].astype(bool)
+    return out
+
+
+def _sentence_ends(texts: Sequence[str]) -> np.ndarray:
+    """``len(_SENTENCE_END.findall(t))`` for each text (none holds a newline: a match
+    ends at the newline between two texts as it would at the end of the text)."""
+    import numpy as np
+
+    joined = "\n".join(texts)
+    at = [m.start() for m in _SENTENCE_END.finditer(joined)]
+    lens = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
+    starts = np.cumsum(lens) - lens
+    counts: np.ndarray = np.bincount(
+        np.searchsorted(starts, np.array(at, dtype=np.int64), side="right") - 1,
+        minlength=len(texts),
+    )
+    return counts
+
+
+def _bits(values: np.ndarray, bits: Sequence[int]) -> np.ndarray:
+    """A column per bit (given as its value): set in each of ``values``."""
+    import numpy as np
+
+    out: np.ndarray = (values[:, None] & np.array(bits, dtype=np.int64)) != 0
+    return out
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    top = int(values.max()).bit_length() if len(values) else 0
+    count = np.zeros(len(values), dtype=np.int64)
+    for j in range(top):
+        count += (values >> j) & 1
+    return count
+
+
+def _call_counts(blocks: Sequence[DomBlock], align: Alignment | None) -> np.ndarray:
+    """Per block: its tokens that are call-to-action words (``_CALL_WORDS``)."""
+    import numpy as np
+
+    if align is None or align.n != len(blocks):
+        return np.array(
+            [sum(t.lower() in _CALL_WORDS for t in b.toks) for b in blocks], dtype=np.int64
+        )
+    call = np.fromiter(
+        (t.lower() in _CALL_WORDS for t in align.page_vocab), bool, len(align.page_vocab)
+    )
+    n_page = int(align.page_bounds[-1])
+    per_token = call[align.ids[:n_page]]
+    block = np.repeat(np.arange(len(blocks), dtype=np.int64), align.lengths)
+    counts: np.ndarray = np.bincount(block[per_token], minlength=len(blocks))
+    return counts
 
 
 def vote_features(blocks: Sequence[DomBlock], votes: Votes, strongest: str) -> np.ndarray:
@@ -585,72 +958,73 @@ def vote_features(blocks: Sequence[DomBlock], votes: Votes, strongest: str) -> n
     X = np.zeros((n, len(names)), dtype=np.float64)
     if n == 0:
         return X
-    words = [float(b.words) for b in blocks]
-    chars = [len(b.text) for b in blocks]
-    total_chars = sum(chars) or 1
-    prose = [
-        w * (1 - min(1.0, b.link_chars / max(1, len(b.text))))
-        for w, b in zip(words, blocks, strict=True)
+    texts = [b.text for b in blocks]
+    tags = [b.tag for b in blocks]
+    words_i = np.fromiter((b.words for b in blocks), np.int64, n)
+    words = words_i.astype(np.float64)
+    chars = np.fromiter(map(len, texts), np.int64, n)
+    links = np.fromiter((b.link_chars for b in blocks), np.int64, n)
+    masks = np.fromiter((b.mask for b in blocks), np.int64, n)
+    boxes = np.fromiter((b.box for b in blocks), np.int64, n)
+    total_chars = int(chars.sum()) or 1
+    prose = words * (1 - np.minimum(1.0, links / np.maximum(1, chars)))
+    # the centre of the densest text region (a window of 7 blocks; the first best)
+    run = np.zeros(n + 1)
+    np.cumsum(prose, out=run[1:])
+    i = np.arange(n)
+    center = int(np.argmax(run[np.minimum(n, i + 4)] - run[np.maximum(0, i - 3)]))
+    char_pos = (np.cumsum(chars) - chars) + chars / 2
+    heads = [t[:_STATS_CHARS] for t in texts]  # character statistics on the first chars
+    stats = _char_counts(heads)
+    nt = np.fromiter(map(len, heads), np.int64, n)
+    log_words = np.fromiter(map(math.log1p, words_i.tolist()), np.float64, n)
+    calls = _call_counts(blocks, votes.align)
+    heading = np.fromiter((t in _HEADINGS for t in tags), bool, n)
+    cols = [
+        np.fromiter((b.depth for b in blocks), np.int64, n),
+        log_words,
+        np.fromiter(map(math.log1p, chars.tolist()), np.float64, n),
+        links / chars,
+        stats["punct"] / nt,
+        _sentence_ends(texts),
+        np.fromiter((t[-1] in ".!?…。！？\"'”’»)" for t in texts), bool, n),
+        stats["first_upper"],
+        i / n,
+        char_pos / total_chars,
+        (i - center) / n,
+        (char_pos - char_pos[center]) / total_chars,
+        heading,
+        np.fromiter(
+            (int(t[1]) if h else 0 for t, h in zip(tags, heading.tolist(), strict=True)),
+            np.int64,
+            n,
+        ),
+        np.fromiter((t in ("li", "dd", "dt") for t in tags), bool, n),
+        np.fromiter((t in ("td", "th") for t in tags), bool, n),
+        np.fromiter((t == "blockquote" for t in tags), bool, n),
+        np.fromiter((t == "p" for t in tags), bool, n),
+        np.fromiter((t == "div" for t in tags), bool, n),
+        _popcount(masks & ((1 << _N) - 1)),
+        stats["digit"] / nt,
+        stats["upper"] / np.maximum(stats["alpha"], 1),
+        np.concatenate([[0.0], log_words[:-1]]),
+        np.concatenate([log_words[1:], [0.0]]),
+        calls,
+        calls / np.maximum(1, words_i),
+        _popcount(boxes),
     ]
-    center = _dense_center(prose)
-    cum = 0
-    char_pos = []
-    for c in chars:
-        char_pos.append(cum + c / 2)
-        cum += c
-    center_chars = char_pos[center]
-    bits_cache: dict[tuple[int, int], list[float]] = {}
-    rows = []
-    for i, b in enumerate(blocks):
-        full = b.text
-        nc = len(full)
-        text = full[:_STATS_CHARS]  # character statistics on the first chars
-        nt = len(text)
-        letters = sum(map(str.isalpha, text)) or 1
-        tag = b.tag
-        heading = tag in _HEADINGS
-        calls = sum(t.lower() in _CALL_WORDS for t in b.toks)
-        key = (b.mask, b.box)
-        bits = bits_cache.get(key)
-        if bits is None:
-            bits = [float(bool(b.mask & (1 << j))) for j in range(_N)]
-            bits += [float(bool(b.mask & _TAG_BIT[t])) for t in _TAG_BITS]
-            bits += [float(bool(b.box & _GROUP_BIT[g])) for g in BOX_GROUPS]
-            bits_cache[key] = bits
-        rows.append(
-            [
-                b.depth,
-                math.log1p(b.words),
-                math.log1p(nc),
-                b.link_chars / nc,
-                len(_PUNCT.findall(text)) / nt,
-                len(_SENTENCE_END.findall(full)),
-                float(full[-1] in ".!?…。！？\"'”’»)"),
-                float(text[0].isupper()),
-                i / n,
-                char_pos[i] / total_chars,
-                (i - center) / n,
-                (char_pos[i] - center_chars) / total_chars,
-                float(heading),
-                int(tag[1]) if heading else 0,
-                float(tag in ("li", "dd", "dt")),
-                float(tag in ("td", "th")),
-                float(tag == "blockquote"),
-                float(tag == "p"),
-                float(tag == "div"),
-                bin(b.mask & ((1 << _N) - 1)).count("1"),
-                sum(map(str.isdigit, text)) / nt,
-                sum(map(str.isupper, text)) / letters,
-                math.log1p(words[i - 1]) if i > 0 else 0.0,
-                math.log1p(words[i + 1]) if i + 1 < n else 0.0,
-                calls,
-                calls / max(1, b.words),
-                bin(b.box).count("1"),
-                *bits,
-            ]
-        )
+    for j, c in enumerate(cols):
+        X[:, j] = c
+    j = len(cols)
+    group_bits = [1 << k for k in range(_N)]
+    for bits, values in (
+        (group_bits, masks),
+        ([_TAG_BIT[t] for t in _TAG_BITS], masks),
+        ([_GROUP_BIT[g] for g in BOX_GROUPS], boxes),
+    ):
+        X[:, j : j + len(bits)] = _bits(values, bits)
+        j += len(bits)
     col = len(_DOM_FEATURES)
-    X[:, :col] = np.array(rows, dtype=np.float64)
     sel_matrix = np.zeros((n, len(votes.members)))
     spans: dict[str, list[bool]] = {}
     neighs: dict[str, np.ndarray] = {}

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 from .base import Backend, Block, BlockVote, Extraction, ExtractOptions
 from .blocks import (
     SHINGLE,
+    Alignment,
     DomBlock,
     Votes,
     assign_roles,
     member_votes,
     segment,
-    shingle_set,
     vote_features,
 )
 from .scoring import tokens
@@ -130,6 +130,22 @@ class TreeModel:
             [np.where(self.leaf, own, self.right), np.where(self.leaf, own, self.left)]
         )
         self._n_nodes = n_nodes
+        # the steps each tree needs (its leaves' greatest depth, at most ``depth``); the
+        # trees are walked deepest first, so the trees still walking at each step are
+        # the first rows of the (trees, rows) node array
+        tree_steps = np.zeros(len(self.roots), dtype=np.int64)
+        frontier, tree = self.roots, np.arange(len(self.roots))
+        for step in range(1, self.depth + 1):
+            inner = ~self.leaf[frontier]
+            if not inner.any():
+                break
+            frontier, tree = frontier[inner], tree[inner]
+            tree_steps[tree] = step
+            frontier = np.concatenate([self.left[frontier], self.right[frontier]])
+            tree = np.concatenate([tree, tree])
+        self._order = np.argsort(-tree_steps, kind="stable")
+        self._unorder = np.argsort(self._order)
+        self._active = [int((tree_steps > k).sum()) for k in range(int(tree_steps.max(initial=0)))]
 
     @classmethod
     def load(cls, path: str | Path) -> TreeModel:
@@ -138,25 +154,30 @@ class TreeModel:
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """The summed tree values (log-odds) of each row of ``X``, all trees walked
-        together (a leaf is its own child: no per-step mask)."""
+        together, the deepest first (a leaf is its own child: no per-step mask)."""
         import numpy as np
 
         n = X.shape[0]
         if n == 0 or len(self.roots) == 0:
             return np.full(n, self.baseline)
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        flat = X.ravel()
+        # feature-major: a tree's rows read one column each
+        flat = np.ascontiguousarray(X.T, dtype=np.float64).ravel()
         nan = bool(np.isnan(flat).any())
-        offset = (np.arange(n, dtype=np.int64) * X.shape[1])[:, None]
-        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        rows = np.arange(n, dtype=np.intp)
+        at_feature = self.feature * n
+        node = np.repeat(self.roots[self._order][:, None], n, axis=1)
         child, size = self._child, self._n_nodes
-        for _ in range(self.depth):
-            x = flat[offset + self.feature[node]]
-            left = x <= self.threshold[node]
+        for k in self._active:
+            walking = node[:k]
+            x = flat[at_feature[walking] + rows]
+            left = x <= self.threshold[walking]
             if nan:
-                left |= np.isnan(x) & self.missing_left[node]
-            node = child[node + size * left]
-        total: np.ndarray = self.value[node].sum(axis=1) + self.baseline
+                left |= np.isnan(x) & self.missing_left[walking]
+            walking += size * left
+            node[:k] = child[walking]
+        # the values summed per row in the trees' own order (as the model was fitted)
+        leaves = np.ascontiguousarray(node[self._unorder].T)
+        total: np.ndarray = self.value[leaves].sum(axis=1) + self.baseline
         return total
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -232,11 +253,27 @@ def _words(ex: Extraction | None) -> int:
     return sum(len(tokens(b.text)) for b in ex.blocks)
 
 
-def member_tokens(members: Mapping[str, Extraction]) -> dict[str, list[list[str]]]:
-    """Each member's blocks as token lists (empty for a failed member), tokenised once."""
-    return {
-        name: [tokens(b.text) for b in ex.blocks] if ex.ok else [] for name, ex in members.items()
-    }
+def member_tokens(
+    members: Mapping[str, Extraction], known: Mapping[str, list[str]] | None = None
+) -> dict[str, list[list[str]]]:
+    """Each member's blocks as token lists (empty for a failed member), tokenised once:
+    a text in ``known`` (the page blocks' tokens, by text) is not tokenised again."""
+    known = known or {}
+    cache: dict[str, list[str]] = {}
+    out: dict[str, list[list[str]]] = {}
+    for name, ex in members.items():
+        lists = []
+        if ex.ok:
+            for b in ex.blocks:
+                text = b.text
+                toks = known.get(text)
+                if toks is None:
+                    toks = cache.get(text)
+                    if toks is None:
+                        toks = cache[text] = tokens(text)
+                lists.append(toks)
+        out[name] = lists
+    return out
 
 
 def strongest(
@@ -278,7 +315,7 @@ def prepare(
     root = page.tree
     blocks = segment(root)
     assign_roles(blocks, root)
-    toks = member_tokens(members)
+    toks = member_tokens(members, {b.text: b.toks for b in blocks})
     strong = strongest(members, order, toks)
     # the strongest member first: the model reads members by rank, so that a fallback
     # member of record is read as trafilatura usually is
@@ -291,35 +328,19 @@ def prepare(
 # -- combining -------------------------------------------------------------------------
 
 
-def _assign(blocks: Sequence[DomBlock], member_blocks: Sequence[list[str]]) -> list[int]:
+def _assign(
+    blocks: Sequence[DomBlock],
+    member_blocks: Sequence[list[str]],
+    align: Alignment | None = None,
+    name: str | None = None,
+) -> list[int]:
     """For each DOM block, the index of the member block (given as its tokens) holding
-    most of it (-1: none)."""
-    owner: dict[tuple[str, ...], int] = {}
-    lines: dict[tuple[str, ...], int] = {}
-    for j, toks in enumerate(member_blocks):
-        lines.setdefault(tuple(toks), j)
-        for shingle in shingle_set(toks):
-            owner.setdefault(shingle, j)
-    out = []
-    for d in blocks:
-        if d.words < SHINGLE:
-            out.append(lines.get(tuple(d.toks), -1))
-            continue
-        counts: dict[int, int] = {}
-        sh = shingle_set(d.toks)
-        for s in sh:
-            at = owner.get(s)
-            if at is not None:
-                counts[at] = counts.get(at, 0) + 1
-        if counts and sum(counts.values()) >= 0.5 * len(sh):
-            out.append(max(counts, key=lambda k: counts[k]))
-        else:
-            out.append(-1)
-    return out
-
-
-def _doubtful(p: float) -> bool:
-    return DOUBT_BAND[0] <= p < DOUBT_BAND[1]
+    most of it (-1: none; ties go to the earlier member block). ``align``: the votes'
+    alignment, when it holds these member blocks as the text ``name``."""
+    if align is None or name is None or name not in align.bounds:
+        name = "member"
+        align = Alignment(blocks, {name: member_blocks})
+    return align.owners(name)
 
 
 def combine(
@@ -337,7 +358,9 @@ def combine(
     strong = prep.members.get(prep.strongest)
     own = list(strong.blocks) if strong is not None and strong.ok else []
     own_toks = prep.tokens.get(prep.strongest, []) if own else []
-    owner = _assign(blocks, own_toks)
+    owner = (
+        _assign(blocks, own_toks, prep.votes.align, prep.strongest) if own else [-1] * len(blocks)
+    )
     held: list[list[int]] = [[] for _ in own]
     for i, j in enumerate(owner):
         if j >= 0:
@@ -355,6 +378,18 @@ def combine(
         last = max(last, pos)
         if not ds:
             out.append((block, pos))  # no evidence against it
+            continue
+        if len(ds) == 1:  # the usual case, as the general one below computes it
+            d = blocks[ds[0]]
+            if d.role == "body":
+                w = max(1, d.words - SHINGLE + 1)
+                p = probs[ds[0]] * w / w
+                keep = p >= drop_below and (w if veto and d.veto else 0) * 2 < w
+            else:
+                keep = d.role != "title" and (d.role != "caption" or options.captions is not False)
+            if keep:
+                out.append((block, pos))
+                kept_dom[ds[0]] = True
             continue
         weight = {i: max(1, blocks[i].words - SHINGLE + 1) for i in ds}
         role_words: dict[str, int] = {}
@@ -412,21 +447,23 @@ def combine(
     merged += [b for b, _ in extras[k:]]
 
     votes = []
-    sel = prep.votes.selected
-    for i, d in enumerate(blocks):
-        p = float(probs[i])
+    names = prep.votes.members
+    sel = [prep.votes.selected[m] for m in names]
+    lo_doubt, hi_doubt = DOUBT_BAND
+    for d, p, kept, *by in zip(blocks, map(float, probs), kept_dom, *sel, strict=True):
         role = d.role
-        if role == "body" and not kept_dom[i] and p < 0.5:
+        body = role == "body"
+        if body and not kept and p < 0.5:
             role = "boilerplate"
         votes.append(
             BlockVote(
                 text=d.text,
                 kind=d.kind,
                 role=role,
-                members=[m for m in prep.votes.members if sel[m][i]],
+                members=[m for m, s in zip(names, by, strict=True) if s],
                 probability=round(p, 4),
-                kept=kept_dom[i],
-                doubtful=d.role == "body" and _doubtful(p),
+                kept=kept,
+                doubtful=body and lo_doubt <= p < hi_doubt,
             )
         )
     return merged, votes

@@ -8,11 +8,25 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from unboil.extractors import blocks as blocks_mod
 from unboil.extractors import consensus as cons
 from unboil.extractors import registry
 from unboil.extractors.base import Block, Extraction, ExtractOptions
-from unboil.extractors.blocks import assign_roles, label_blocks, segment
+from unboil.extractors.blocks import (
+    SHINGLE,
+    Alignment,
+    DomBlock,
+    TextIndex,
+    assign_roles,
+    gram_codes,
+    label_blocks,
+    member_votes,
+    segment,
+    shingle_set,
+)
 from unboil.extractors.loading import load_file
 from unboil.extractors.page import Page
 from unboil.extractors.scoring import evaluate
@@ -314,3 +328,129 @@ def test_tree_model_matches_a_plain_walk() -> None:
 
     expected = np.array([walk(r) for r in X])
     assert np.allclose(model.raw(X), expected)
+
+
+# -- the vectorised alignment against plain reference implementations ------------------
+
+_WORDS = st.lists(st.sampled_from(["a", "b", "c", "d", "é", "_x", "9"]), max_size=9)
+_TEXT = st.lists(_WORDS, max_size=6)
+
+
+def _blocks_of(token_lists: list[list[str]]) -> list[DomBlock]:
+    return [
+        DomBlock(text=" ".join(t), index=i, tag="p", depth=1, mask=0, link_chars=0, toks=t)
+        for i, t in enumerate(token_lists)
+        if t
+    ]
+
+
+def _plain_owners(blocks: list[DomBlock], member_blocks: list[list[str]]) -> list[int]:
+    """The owner of each block with dicts and sets (ties to the earlier member block)."""
+    owner: dict[tuple[str, ...], int] = {}
+    lines: dict[tuple[str, ...], int] = {}
+    for j, toks in enumerate(member_blocks):
+        lines.setdefault(tuple(toks), j)
+        for shingle in shingle_set(toks):
+            owner.setdefault(shingle, j)
+    out = []
+    for d in blocks:
+        if d.words < SHINGLE:
+            out.append(lines.get(tuple(d.toks), -1))
+            continue
+        counts: dict[int, int] = {}
+        sh = shingle_set(d.toks)
+        for s in sh:
+            if s in owner:
+                counts[owner[s]] = counts.get(owner[s], 0) + 1
+        ok = counts and sum(counts.values()) >= 0.5 * len(sh)
+        out.append(min(counts, key=lambda k: (-counts[k], k)) if ok else -1)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(page=_TEXT, texts=st.lists(_TEXT, min_size=1, max_size=3), small=st.booleans())
+def test_alignment_matches_the_plain_text_index(
+    page: list[list[str]], texts: list[list[list[str]]], small: bool
+) -> None:
+    blocks = _blocks_of(page)
+    # a member block may be a page block's own token list (as member_tokens shares them)
+    shared = [[blocks[0].toks if blocks and t == blocks[0].toks else t for t in x] for x in texts]
+    named = {f"m{k}": t for k, t in enumerate(shared)}
+    limit = blocks_mod._CODE_LIMIT
+    if small:  # the exact codes of a vocabulary too large for polynomial codes
+        blocks_mod._CODE_LIMIT = 8
+    try:
+        align = Alignment(blocks, named)
+        for name, parts in named.items():
+            index = TextIndex.of_tokens(parts)
+            expected = [index.coverage(b.toks) for b in blocks]
+            assert align.coverage(name).tolist() == expected
+            assert align.coverage(name, inside=0.0).tolist() == [
+                index.coverage(b.toks, inside=0.0) for b in blocks
+            ]
+            assert align.text_words(name) == index.words
+            assert align.owners(name) == _plain_owners(blocks, parts)
+    finally:
+        blocks_mod._CODE_LIMIT = limit
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.integers(0, 5), max_size=30), k=st.integers(1, 4))
+def test_gram_codes_are_exact(ids: list[int], k: int) -> None:
+    import numpy as np
+
+    arr = np.array(ids, dtype=np.int64)
+    for limit in (2**63, 7):
+        saved = blocks_mod._CODE_LIMIT
+        blocks_mod._CODE_LIMIT = limit
+        try:
+            codes = gram_codes(arr, 6, k).tolist()
+        finally:
+            blocks_mod._CODE_LIMIT = saved
+        windows = [tuple(ids[i : i + k]) for i in range(len(ids) - k + 1)]
+        assert len(codes) == len(windows)
+        for a in range(len(windows)):
+            for b in range(len(windows)):
+                assert (codes[a] == codes[b]) == (windows[a] == windows[b])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(
+            alphabet=st.sampled_from(list("aZ9 .!?\"'”»)…。,;:-—«Éß٣\U0001d400\ud800")),
+            min_size=1,
+            max_size=40,
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_character_statistics_match_per_text_counts(texts: list[str]) -> None:
+    texts = [t for t in (" ".join(t.split()) for t in texts) if t]  # block texts
+    if not texts:
+        return
+    counts = blocks_mod._char_counts(texts)
+    assert counts["digit"].tolist() == [sum(map(str.isdigit, t)) for t in texts]
+    assert counts["upper"].tolist() == [sum(map(str.isupper, t)) for t in texts]
+    assert counts["alpha"].tolist() == [sum(map(str.isalpha, t)) for t in texts]
+    assert counts["punct"].tolist() == [len(blocks_mod._PUNCT.findall(t)) for t in texts]
+    assert counts["first_upper"].tolist() == [t[0].isupper() for t in texts]
+    assert blocks_mod._sentence_ends(texts).tolist() == [
+        len(blocks_mod._SENTENCE_END.findall(t)) for t in texts
+    ]
+
+
+def test_votes_on_a_page_match_the_plain_text_index() -> None:
+    page = _page()
+    blocks = segment(page.tree)
+    members = {
+        "a": [PARAS[0].split(), PARAS[1].split(), ["Home"]],
+        "b": [COMMENT.split(), ["News", "Home"], HEADLINE.split()],
+    }
+    votes = member_votes(blocks, members, ["a", "b", "c"])
+    for name in ("a", "b", "c"):
+        index = TextIndex.of_tokens(members.get(name, []))
+        assert votes.coverage[name] == [index.coverage(b.toks) for b in blocks]
+        assert votes.selected[name] == [c >= 0.5 for c in votes.coverage[name]]
+    assert votes.length["c"] == 0.0
