@@ -47,8 +47,9 @@ def bench(
 
     GOLD is a Scrapinghub-style folder (html/*.html.gz + ground-truth.json), the
     Mozilla Readability test layout (pages/*/source.html + expected.html), a folder
-    of NAME.html + NAME.txt pairs (like samples/), or a with/without JSON file. Each
-    gold set's convention (headline, captions) is applied unless overridden.
+    of NAME.html + NAME.txt pairs (like samples/), a folder of text dumps (NAME.txt
+    input + NAME.gold.txt gold, scored with the text backend), or a with/without JSON
+    file. Each gold set's convention (headline, captions) is applied unless overridden.
     """
     from dataclasses import replace
 

@@ -66,18 +66,27 @@ def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -
     crosses process boundaries)."""
     from .errors import SourceError
     from .loading import load_bytes
+    from .textmode import load_text_bytes, text_digest
 
     out: dict[str, Any] = {"name": gold.name, "parse_ms": 0.0, "runs": {}}
+    text_input = gold.input_format == "text"
     try:
-        page = load_bytes(gold.read_bytes(), str(gold.path), url=gold.url)
+        data = gold.read_bytes()
+        if text_input:
+            page = load_text_bytes(data, str(gold.path))
+        else:
+            page = load_bytes(data, str(gold.path), url=gold.url)
     except (SourceError, OSError) as exc:
         cause = exc.cause if isinstance(exc, SourceError) else str(exc)
         out["error"] = cause
         return out
     start = time.perf_counter()
-    page.tree  # noqa: B018 - parse once, before the backends are timed
+    if not text_input:
+        page.tree  # noqa: B018 - parse once, before the backends are timed
     out["parse_ms"] = (time.perf_counter() - start) * 1000
-    if "consensus" in backends:
+    if text_input:
+        out["digest"] = text_digest(page.html)  # what the text model lists
+    elif "consensus" in backends or "text" in backends:
         from .consensus import page_digest
 
         out["digest"] = page_digest(page.raw)
@@ -129,6 +138,12 @@ def bench(
     options = options or goldset.options
     for name in backends:
         shared(name)  # fail early on an unknown or unavailable backend
+    notes = []
+    if goldset.kind == "text" and list(backends) != ["text"]:
+        # text input is cleaned by text mode, whatever backend is asked for (as
+        # ``unboil`` does): the HTML backends have no markup to work on
+        notes.append("text gold set: plain-text input, scored with the text backend only")
+        backends = ["text"]
     by_name = {g.name: g for g in goldset.pages}
     per_backend: dict[str, list[tuple[PageScore, bool]]] = {b: [] for b in backends}
     segs: dict[str, SegmentScore] = {b: SegmentScore(0, 0, 0, 0) for b in backends}
@@ -191,8 +206,7 @@ def bench(
                 prs,
             )
         )
-    notes = []
-    if digests:
+    if digests and "consensus" in backends:
         from .consensus import trained_on
 
         seen = trained_on(digests)
@@ -200,6 +214,15 @@ def bench(
             notes.append(
                 f"consensus was trained on {seen} of these {len(goldset.pages)} pages: its "
                 "figure here is not cross-validated (see benchmarks/CONSENSUS.md)"
+            )
+    if digests and "text" in backends:
+        from .textmode import trained_on as text_trained_on
+
+        seen = text_trained_on(digests)
+        if seen:
+            notes.append(
+                f"text was trained on {seen} of these {len(goldset.pages)} pages: its "
+                "figure here is not cross-validated (see benchmarks/TEXT.md)"
             )
     return GoldSetResult(
         goldset.name,

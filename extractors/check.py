@@ -715,6 +715,7 @@ def evaluate(
     pages to ``agreement_below``."""
     report = CheckReport(config, list(runs), canary=list(canary))
     for run in runs:
+        report.notes += [f"{run.label}: {note}" for note in run.result.notes]
         for b in run.result.results:
             report.summaries.append(
                 Summary(

@@ -183,6 +183,11 @@ class TreeModel:
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         import numpy as np
 
+        if X.ndim != 2 or X.shape[1] != len(self.features):
+            raise ValueError(
+                f"the model reads {len(self.features)} features, the rows have "
+                f"{X.shape[-1]}: a model trained for another version of the features"
+            )
         out: np.ndarray = 1.0 / (1.0 + np.exp(-self.raw(X)))
         return out
 

@@ -10,6 +10,9 @@
 - A folder of ``NAME.html`` (or ``.htm``, ``.html.gz``) + ``NAME.txt`` pairs, like
   ``samples/``. Its convention may be stated in ``unboil-gold.toml`` in the folder
   (``title = false``, ``captions = false``); otherwise the backends decide.
+- A folder of text dumps: ``NAME.txt`` (the text as a naive extractor left it, the
+  input) + ``NAME.gold.txt`` (the article text), scored through text mode (the
+  ``text`` backend, whatever backends are asked for). ``unboil-gold.toml`` as above.
 - A with/without JSON file: ``[{"file": "page.html", "with": [...], "without": [...]}]``
   (paths relative to the JSON file): segments that must / must not appear.
 """
@@ -40,6 +43,8 @@ class GoldPage:
     with_: list[str] = field(default_factory=list)
     without: list[str] = field(default_factory=list)
     url: str | None = None
+    #: ``html``, or ``text`` for a plain-text input (text gold sets)
+    input_format: str = "html"
 
     def read_bytes(self) -> bytes:
         data = self.path.read_bytes()
@@ -50,7 +55,7 @@ class GoldPage:
 class GoldSet:
     name: str
     path: Path
-    kind: str  # scrapinghub | mozilla | pairs | segments
+    kind: str  # scrapinghub | mozilla | pairs | text | segments
     pages: list[GoldPage]
     options: ExtractOptions = field(default_factory=ExtractOptions)
 
@@ -107,7 +112,34 @@ def _convention(root: Path) -> ExtractOptions:
     return ExtractOptions(title=bool(data.get("title", False)), captions=data.get("captions"))
 
 
+GOLD_SUFFIX = ".gold.txt"
+
+
+def _text_pairs(root: Path, golds: list[Path]) -> GoldSet:
+    pages = []
+    for gold in golds:
+        stem = gold.name[: -len(GOLD_SUFFIX)]
+        source = root / f"{stem}.txt"
+        if not source.is_file():
+            raise GoldSetError(f"{gold}: no text input {source.name} next to it")
+        try:
+            text = gold.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GoldSetError(f"{gold}: cannot be read as UTF-8 text ({exc})") from None
+        pages.append(GoldPage(stem, source, text=text, input_format="text"))
+    return GoldSet(root.name, root, "text", pages, _convention(root))
+
+
 def _pairs(root: Path) -> GoldSet:
+    golds = sorted(p for p in root.iterdir() if p.name.endswith(GOLD_SUFFIX) and p.is_file())
+    html = [p for p in root.iterdir() if p.name.endswith(_PAGE_SUFFIXES)]
+    if golds and html:
+        raise GoldSetError(
+            f"{root}: mixes HTML pages and text dumps (NAME{GOLD_SUFFIX}): "
+            "put each kind in its own folder"
+        )
+    if golds:
+        return _text_pairs(root, golds)
     pages = []
     for path in sorted(root.iterdir()):
         suffix = next((s for s in _PAGE_SUFFIXES if path.name.endswith(s)), None)
@@ -118,7 +150,9 @@ def _pairs(root: Path) -> GoldSet:
         if gold.exists():
             pages.append(GoldPage(stem, path, text=gold.read_text("utf-8")))
     if not pages:
-        raise GoldSetError(f"{root}: no NAME.html + NAME.txt pairs found")
+        raise GoldSetError(
+            f"{root}: no NAME.html + NAME.txt pairs (nor NAME.txt + NAME{GOLD_SUFFIX}) found"
+        )
     return GoldSet(root.name, root, "pairs", pages, _convention(root))
 
 

@@ -20,7 +20,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ def _hard_wrapped(lines: Sequence[str]) -> bool:
     e-mail, a man page): every line but the last close to the longest, none long."""
     if len(lines) < 2:
         return False
-    widths = [len(x) for x in lines]
+    widths = list(map(len, lines))
     top = max(widths)
     if top > 100 or top < 30:
         return False
@@ -55,22 +55,82 @@ def _hard_wrapped(lines: Sequence[str]) -> bool:
     )
 
 
+#: a unit longer than this (characters) is cut at sentence ends into pieces of at most
+#: this length (a sentence longer than that is cut at a space, or anywhere)
+MAX_UNIT_CHARS = 2000
+#: a text of more units than this has its consecutive units packed together (runs of
+#: one-character lines...): what the classifier costs stays linear and bounded
+MAX_UNITS = 10000
+_SPACES = re.compile(r"[^\S\n]{2,}|[^\S\n ]")  # what is not already a single space
+
+
+def _cut(unit: str, cap: int = MAX_UNIT_CHARS) -> list[str]:
+    """``unit`` in pieces of at most ``cap`` characters, cut after sentence ends where
+    possible, else at the last space, else anywhere."""
+    if len(unit) <= cap:
+        return [unit]
+    pieces: list[str] = []
+    start = 0
+    ends = [m.end() for m in _SENT_END.finditer(unit)]
+    k = 0
+    while len(unit) - start > cap:
+        limit = start + cap
+        cut = 0
+        while k < len(ends) and ends[k] <= limit:
+            if ends[k] > start:
+                cut = ends[k]
+            k += 1
+        if cut <= start + cap // 4:
+            space = unit.rfind(" ", start + cap // 2, limit)
+            cut = space + 1 if space > 0 else limit
+        pieces.append(unit[start:cut].strip())
+        start = cut
+    pieces.append(unit[start:].strip())
+    return [x for x in pieces if x]
+
+
+def _pack(units: list[str], most: int = MAX_UNITS) -> list[str]:
+    """At most about ``most`` units: consecutive units joined (with spaces) by where
+    they start on a grid of ``2 * total / most`` characters, so that there are at most
+    ``most / 2 + 1`` groups (vectorised: a text of millions of one-character lines
+    costs a few numpy passes and one ``join`` per group)."""
+    if len(units) <= most:
+        return units
+    import numpy as np
+
+    lengths = np.fromiter(map(len, units), dtype=np.int64, count=len(units)) + 1
+    starts = np.cumsum(lengths) - lengths
+    cell = starts // max(2 * int(lengths.sum()) // most, 1)
+    bounds = [*(np.flatnonzero(np.diff(cell)) + 1).tolist(), len(units)]
+    out = []
+    lo = 0
+    for hi in bounds:
+        out.append(" ".join(units[lo:hi]))
+        lo = hi
+    return out
+
+
 def split_units(text: str) -> list[str]:
     """The text as units: blank-line-separated paragraphs; a paragraph of several lines
     is split into its lines unless it is one hard-wrapped paragraph (its lines are
-    then joined with spaces). Whitespace runs are collapsed; empty units dropped."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    then joined with spaces). Whitespace runs are collapsed; empty units dropped.
+
+    Pathological input stays cheap: a unit over ``MAX_UNIT_CHARS`` is cut at sentence
+    ends (``_cut``); more than ``MAX_UNITS`` units are packed together (``_pack``)."""
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     units: list[str] = []
     for para in _BLANK.split(text):
-        lines = [" ".join(x.split()) for x in para.split("\n")]
-        lines = [x for x in lines if x]
+        lines = list(filter(None, map(str.strip, para.split("\n"))))
         if not lines:
             continue
         if _hard_wrapped(lines):
-            units.append(" ".join(lines))
-        else:
+            lines = [" ".join(lines)]
+        if max(map(len, lines)) <= MAX_UNIT_CHARS:
             units.extend(lines)
-    return units
+            continue
+        for line in lines:
+            units.extend(_cut(line))
+    return _pack(units)
 
 
 # -- features --------------------------------------------------------------------------
@@ -139,6 +199,8 @@ _DATE = re.compile(
 )
 _SENT_END = re.compile(r"[.!?…]+[\"'”’)\]]*(\s|$)")
 _SEPARATORS = re.compile(r"[|•·»›>/]")
+#: the first character of each token that may be a capital (not a digit nor a-z)
+_FIRST = re.compile(r"\b[^\W\d_a-z]")
 _PAREN_END = re.compile(r"\([^()]{2,60}\)\s*$")
 
 #: the per-unit ("own") features, computed for the unit and for its neighbours
@@ -219,46 +281,63 @@ def size(text: str) -> int:
     return len(tokens(text)) + _cjk(text) // 2
 
 
-def _own(text: str) -> list[float]:
-    toks = tokens(text)
+def _upper_digits(text: str) -> tuple[int, int]:
+    """Upper-case characters (those ``lower()`` changes) and ASCII digits, counted with
+    numpy over the code points (a long unit costs no Python loop per character)."""
+    import numpy as np
+
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    low = text.lower()
+    if len(low) == len(text):
+        lowered = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        upper = int(np.count_nonzero(points != lowered))
+    else:  # a character whose lower case is longer (İ): count one by one
+        upper = sum(map(str.isupper, text))
+    return upper, int(np.count_nonzero((points >= 48) & (points <= 57)))
+
+
+def _count(words: Counter[str], vocabulary: frozenset[str]) -> int:
+    return sum(c for w, c in words.items() if w in vocabulary)
+
+
+def _own(text: str, toks: list[str], low: Counter[str], cjk: int) -> list[float]:
+    """The unit's own features, from its text, its lower-case tokens, their counts and
+    its CJK characters. Linear in its length: per-token work is done once per distinct
+    token, per-character counts by C-level loops."""
     n = len(toks)
     chars = len(text)
-    words = text.split()
-    nw = max(len(words), 1)
-    lower = [t.lower() for t in toks]
-    letters = sum(c.isalpha() for c in text) or 1
+    nw = max(len(text.split()), 1)
     low_text = text.lower()
     sentences = len(_SENT_END.findall(text))
     stripped = text.rstrip()
+    upper, digits = _upper_digits(text)
+    word_chars = sum(map(len, toks))
+    letters = max(word_chars - digits, 1)  # \w characters but digits
     return [
         math.log1p(chars),
-        math.log1p(size(text)),
-        (sum(len(t) for t in toks) / n) if n else 0.0,
-        (sum(t in STOP_WORDS for t in lower) / n) if n else 0.0,
-        sum(c in ".,;:!?" for c in text) / nw,
+        math.log1p(n + cjk // 2),
+        (word_chars / n) if n else 0.0,
+        (_count(low, STOP_WORDS) / n) if n else 0.0,
+        sum(text.count(c) for c in ".,;:!?") / nw,
         text.count(",") / nw,
         float(stripped.endswith((".", "!", "?", "…", '"', "”", "’", "'"))),
         float(sentences),
         n / max(sentences, 1),
-        sum(c.isupper() for c in text) / letters,
-        sum(c.isdigit() for c in text) / max(chars, 1),
-        (sum(t[:1].isupper() for t in toks) / n) if n else 0.0,
+        upper / letters,
+        digits / max(chars, 1),
+        (sum(map(str.isupper, _FIRST.findall(text))) / n) if n else 0.0,
         float(text[:1].isupper()),
-        float(sum(t in CTA_WORDS for t in lower)),
+        float(_count(low, CTA_WORDS)),
         float(sum(p in low_text for p in CTA_PHRASES)),
-        (sum(t in PERSONAL for t in lower) / n) if n else 0.0,
+        (_count(low, PERSONAL) / n) if n else 0.0,
         float(bool(_URL.search(text))),
-        float(bool(_PRICE.search(text))),
-        float(bool(_DATE.search(text))),
+        float(bool(digits and _PRICE.search(text))),
+        float(bool(digits and _DATE.search(text))),
         float(len(_SEPARATORS.findall(text))),
         float(text[:1] in "\"“‘'" or text.count("“") + text.count('"') >= 2),
         float(bool(_PAREN_END.search(text))),
-        _cjk(text) / max(chars, 1),
+        cjk / max(chars, 1),
     ]
-
-
-def _norm(text: str) -> str:
-    return " ".join(tokens(text.lower()))
 
 
 def features(units: Sequence[str]) -> np.ndarray:
@@ -270,16 +349,23 @@ def features(units: Sequence[str]) -> np.ndarray:
     names = feature_names()
     if n == 0:
         return np.zeros((0, len(names)))
-    own = np.array([_own(u) for u in units], dtype=np.float64)
+    lowers = [tokens(u.lower()) for u in units]
+    lows = [Counter(lt) for lt in lowers]
+    cjks = [_cjk(u) for u in units]
+    own = np.array(
+        [_own(*row) for row in zip(units, lowers, lows, cjks, strict=True)],
+        dtype=np.float64,
+    )
     idx = {name: i for i, name in enumerate(OWN)}
-    words = np.array([size(u) for u in units], dtype=np.float64)
+    words = np.array([len(t) + c // 2 for t, c in zip(lowers, cjks, strict=True)], dtype=float)
     # the text's own stop words, whatever its language: its most frequent short tokens
-    unit_tokens = [[t.lower() for t in tokens(u)] for u in units]
-    freq = Counter(t for toks in unit_tokens for t in toks if len(t) <= 3)
-    own_stop = {t for t, _ in freq.most_common(20)}
+    freq: Counter[str] = Counter()
+    for low in lows:
+        freq.update({t: c for t, c in low.items() if len(t) <= 3})
+    own_stop = frozenset(t for t, _ in freq.most_common(20))
     total = float(words.sum()) or 1.0
     cum = np.cumsum(words)
-    norms = [_norm(u) for u in units]
+    norms = [" ".join(lt) for lt in lowers]
     counts = Counter(norms)
     long = words >= LONG
     cols: list[np.ndarray] = [own]
@@ -299,12 +385,24 @@ def features(units: Sequence[str]) -> np.ndarray:
     run_words: Counter[int] = Counter()
     for i in range(n):
         run_words[int(run_id[i])] += int(words[i])
-    long_idx = np.flatnonzero(long)
+    # distance to the nearest long unit before / after (capped at 20; 21: none)
+    dist_before = np.full(n, 21.0)
+    dist_after = np.full(n, 21.0)
+    last = -1
+    for i in range(n):
+        if last >= 0:
+            dist_before[i] = min(i - last, 20)
+        if long[i]:
+            last = i
+    last = -1
+    for i in range(n - 1, -1, -1):
+        if last >= 0:
+            dist_after[i] = min(last - i, 20)
+        if long[i]:
+            last = i
     biggest = float(words.max()) or 1.0
     for i in range(n):
         lo, hi = max(0, i - 3), min(n, i + 4)
-        before = long_idx[long_idx < i]
-        after = long_idx[long_idx > i]
         neighbour_text = " ".join(norms[j] for j in (i - 1, i + 1) if 0 <= j < n)
         ctx[i] = [
             i / max(n - 1, 1),
@@ -316,14 +414,12 @@ def features(units: Sequence[str]) -> np.ndarray:
             float(bool(norms[i]) and norms[i] in neighbour_text),
             float(long[lo:hi].mean()),
             float(np.log1p(words[lo:hi]).mean()),
-            float(min(i - before[-1], 20)) if len(before) else 21.0,
-            float(min(after[0] - i, 20)) if len(after) else 21.0,
+            dist_before[i],
+            dist_after[i],
             math.log1p(run_len[int(run_id[i])]),
             math.log1p(run_words[int(run_id[i])]),
             words[i] / biggest,
-            (sum(t in own_stop for t in unit_tokens[i]) / len(unit_tokens[i]))
-            if unit_tokens[i]
-            else 0.0,
+            (_count(lows[i], own_stop) / len(lowers[i])) if lowers[i] else 0.0,
         ]
     cols.append(ctx)
     return np.hstack(cols)
@@ -385,6 +481,10 @@ class TextModel:
         self.stage2 = TreeModel(data["stage2"])
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
         self.threshold = float(data.get("threshold", THRESHOLD))
+        #: what the model was trained on: sha1 of each training page's HTML bytes
+        #: (``consensus.page_digest``) and of its text dump (``text_digest``)
+        self.trained_on: frozenset[str] = frozenset(data.get("trained_on", ()))
+        self.trained_on_text: frozenset[str] = frozenset(data.get("trained_on_text", ()))
         if self.stage1.features != feature_names() or self.stage2.features != stage2_names():
             raise RuntimeError("the text model's features do not match this version of unboil")
 
@@ -406,6 +506,24 @@ class TextModel:
 def model() -> TextModel:
     """The shipped text model (``models/text.json``), loaded once per process."""
     return TextModel.load(MODEL_PATH)
+
+
+def text_digest(text: str) -> str:
+    """The digest the model's ``trained_on_text`` list holds for a text dump: sha1 (hex)
+    of its words joined by single spaces (line breaks and blank lines do not count, so
+    a dump saved with other line ends still matches)."""
+    import hashlib
+
+    return hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def trained_on(digests: Iterable[str], text_model: TextModel | None = None) -> int:
+    """How many of these digests (``consensus.page_digest`` of an HTML page or
+    ``text_digest`` of a text dump) name pages the text model was trained on: its
+    figures on such pages are not cross-validated."""
+    m = text_model or model()
+    seen = m.trained_on | m.trained_on_text
+    return sum(1 for d in digests if d.lower() in seen)
 
 
 def probabilities(units: Sequence[str], text_model: TextModel | None = None) -> list[float]:
@@ -434,6 +552,8 @@ _APPEAL = re.compile(
     r"|subscribe now|make a contribution)\b",
     re.IGNORECASE,
 )
+#: every match of ``_APPEAL`` contains one of these (a cheap test before the regex)
+_APPEAL_KEYS = ("support", "donat", "become a", "subscribe now", "contribution")
 #: an appeal opens with a short line and closes within this many units
 APPEAL_SPAN = 6
 
@@ -443,7 +563,11 @@ def appeals(units: Sequence[str]) -> list[int]:
     benchmark pages have few such boxes): a short line asking for support (at most
     15 words), the units up to the next line of the appeal within ``APPEAL_SPAN``, and
     that line; a short appeal line alone."""
-    hits = [i for i, u in enumerate(units) if _APPEAL.search(u)]
+    hits = [
+        i
+        for i, u in enumerate(units)
+        if any(k in u.lower() for k in _APPEAL_KEYS) and _APPEAL.search(u)
+    ]
     out: set[int] = set()
     for i in hits:
         if size(units[i]) > 15:
@@ -483,6 +607,21 @@ def load_input(source: str, input_format: str = "auto", **kwargs: Any) -> Page:
     if input_format == "text":
         return text_page(page)
     return page
+
+
+def load_text_bytes(data: bytes, source: str, **kwargs: Any) -> Page:
+    """Bytes read as a text input whatever they look like (``--input-format text``):
+    ``loading.load_bytes`` decodes them; what it refuses other than as plain text
+    (empty, binary, PDF...) stays refused."""
+    from .loading import NotHtml, load_bytes
+
+    try:
+        page = load_bytes(data, source, **kwargs)
+    except NotHtml as exc:
+        if exc.kind == "text" and exc.page is not None:
+            return text_page(exc.page)
+        raise
+    return text_page(page)
 
 
 def as_input(page: Page, input_format: str = "auto") -> Page:

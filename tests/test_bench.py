@@ -18,6 +18,8 @@ SEED = SAMPLES / "seed-independent.html"
 BENCH = ROOT.parent / "shared" / "bench"
 SCRAPINGHUB = BENCH / "scrapinghub"
 MOZILLA = BENCH / "mozilla"
+#: text dumps (``unboil -b alltext`` of three Scrapinghub pages, the seed text) + gold
+TEXTGOLD = ROOT / "tests" / "data" / "textgold"
 
 
 def invoke(*args: str) -> Result:
@@ -162,3 +164,84 @@ def test_bench_flags_consensus_figures_on_its_training_pages(small_scrapinghub: 
     ]
     plain = invoke("bench", str(SAMPLES), "-b", "consensus", "--json")
     assert json.loads(plain.stdout)["goldsets"][0]["notes"] == []
+
+
+def test_text_goldset_layout(tmp_path: Path) -> None:
+    gs = load_goldset(TEXTGOLD)
+    assert gs.kind == "text" and len(gs.pages) == 4
+    assert {p.input_format for p in gs.pages} == {"text"}
+    seed = next(p for p in gs.pages if p.name == "seed-independent")
+    assert seed.path.name == "seed-independent.txt"
+    assert seed.text and seed.text.startswith("North Korean leader")
+    # a gold file without its input, a folder that mixes HTML pages and text dumps
+    (tmp_path / "lonely.gold.txt").write_text("The article.\n")
+    with pytest.raises(GoldSetError, match=r"lonely\.gold\.txt: no text input lonely\.txt"):
+        load_goldset(tmp_path)
+    (tmp_path / "lonely.txt").write_text("The article.\n")
+    (tmp_path / "page.html").write_text("<p>The article.</p>")
+    with pytest.raises(GoldSetError, match="mixes HTML pages and text dumps"):
+        load_goldset(tmp_path)
+
+
+def test_bench_text_goldset_runs_text_mode() -> None:
+    from unboil.extractors.scoring import evaluate
+
+    result = invoke("bench", str(TEXTGOLD), "-b", "trafilatura,alltext", "--json", "-j", "1")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)["goldsets"][0]
+    assert data["kind"] == "text" and data["pages"] == 4
+    (res,) = data["results"]
+    assert res["backend"] == "text" and res["failed"] == 0
+    assert data["notes"][0] == (
+        "text gold set: plain-text input, scored with the text backend only"
+    )
+    # cleaning beats keeping the whole dump, and the seed text is cleaned well
+    everything = evaluate(
+        (p.read_text("utf-8"), (TEXTGOLD / p.name.replace(".txt", ".gold.txt")).read_text("utf-8"))
+        for p in sorted(TEXTGOLD.glob("*.txt"))
+        if not p.name.endswith(".gold.txt")
+    )
+    assert res["f1"] > everything.f1 + 0.1 and res["precision"] > everything.precision
+    pages = {p["name"]: p for p in res["page_results"]}
+    assert pages["seed-independent"]["f1"] > 0.9
+    table = invoke("bench", str(TEXTGOLD), "-j", "1", "-q")
+    assert set(_rows(table.stdout)) == {"text"}
+
+
+def test_bench_text_goldset_bad_input(tmp_path: Path) -> None:
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    for name in ("seed-independent.txt", "seed-independent.gold.txt"):
+        (gold / name).write_bytes((TEXTGOLD / name).read_bytes())
+    (gold / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    (gold / "broken.gold.txt").write_text("Some article text.\n")
+    data = json.loads(invoke("bench", str(gold), "--json", "-j", "1").stdout)["goldsets"][0]
+    (res,) = data["results"]
+    assert res["failed"] == 1
+    (broken,) = [p for p in res["page_results"] if p["error"]]
+    assert broken["name"] == "broken" and "PNG" in broken["error"]
+
+
+def test_bench_flags_text_figures_on_its_training_pages(tmp_path: Path) -> None:
+    from unboil.extractors import textmode
+
+    truth = json.loads((SCRAPINGHUB / "ground-truth.json").read_text("utf-8"))
+    held = set(textmode.model().meta["held_out_pages"])
+    keys = sorted(held)[:2] + sorted(set(truth) - held)[:3]
+    (tmp_path / "html").mkdir()
+    for key in keys:
+        (tmp_path / "html" / f"{key}.html.gz").symlink_to(SCRAPINGHUB / "html" / f"{key}.html.gz")
+    (tmp_path / "ground-truth.json").write_text(json.dumps({k: truth[k] for k in keys}))
+    data = json.loads(invoke("bench", str(tmp_path), "-b", "text", "--json").stdout)
+    assert data["goldsets"][0]["notes"] == [
+        "text was trained on 3 of these 5 pages: its figure here is not "
+        "cross-validated (see benchmarks/TEXT.md)"
+    ]
+    # the text dumps are recognised too: one of the four dumps is a training page
+    notes = json.loads(invoke("bench", str(TEXTGOLD), "--json").stdout)["goldsets"][0]["notes"]
+    assert notes[1:] == [
+        "text was trained on 1 of these 4 pages: its figure here is not "
+        "cross-validated (see benchmarks/TEXT.md)"
+    ]
+    plain = json.loads(invoke("bench", str(SAMPLES), "-b", "text", "--json").stdout)
+    assert plain["goldsets"][0]["notes"] == []

@@ -82,6 +82,37 @@ def test_a_page_that_fails_to_load_fails_the_check(project: Path) -> None:
     assert "FAIL gold:broken [trafilatura] error" in result.stdout
 
 
+TEXTGOLD = ROOT / "tests" / "data" / "textgold"
+
+
+def test_a_text_gold_set_is_checked_with_text_mode(project: Path) -> None:
+    ok = invoke(str(TEXTGOLD), "--min-f1", "0.8", "--json", "report.json")
+    assert ok.exit_code == ExitStatus.OK, ok.output
+    assert "text gold set: plain-text input, scored with the text backend only" in ok.stderr
+    report = json.loads((project / "report.json").read_text())
+    (gold,) = report["goldsets"]
+    assert gold["kind"] == "text" and [r["backend"] for r in gold["results"]] == ["text"]
+    assert any("text gold set" in note for note in report["notes"])
+    bad = invoke(str(TEXTGOLD), "--min-page-f1", "0.999")
+    assert bad.exit_code == ExitStatus.CHECK_FAILED
+    fails = [x for x in bad.stdout.splitlines() if x.startswith("FAIL ")]
+    assert fails and all("[text] f1" in x for x in fails)
+    # a baseline is recorded and met
+    assert invoke(str(TEXTGOLD), "--baseline", "b.json", "--update-baseline").exit_code == 0
+    again = invoke(str(TEXTGOLD), "--baseline", "b.json")
+    assert again.exit_code == ExitStatus.OK, again.output
+
+
+def test_a_text_gold_file_without_its_input_is_a_usage_error(project: Path) -> None:
+    (project / "tg").mkdir()
+    (project / "tg" / "page.gold.txt").write_text("The article.\n")
+    result = invoke("tg", "--min-f1", "0.5")
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stderr.strip().splitlines() == [
+        f"unboil: {Path('tg') / 'page.gold.txt'}: no text input page.txt next to it"
+    ]
+
+
 # -- reports ------------------------------------------------------------------------
 
 # A JUnit XML schema (the structure CI servers read: testsuites > testsuite >

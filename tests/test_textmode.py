@@ -70,6 +70,43 @@ def test_split_units() -> None:
     assert textmode.split_units("") == []
 
 
+def test_long_units_are_cut_at_sentence_ends() -> None:
+    prose = " ".join(article())  # the article as one line of about 3,000 characters
+    assert len(prose) > textmode.MAX_UNIT_CHARS
+    pieces = textmode.split_units(prose)
+    assert len(pieces) >= 2
+    assert all(len(p) <= textmode.MAX_UNIT_CHARS for p in pieces)
+    assert " ".join(pieces) == prose
+    assert all(p.endswith((".", '"', "”", "’")) for p in pieces[:-1])
+    # no sentence end, no space: a hard cut, nothing lost
+    blob = "x" * (3 * textmode.MAX_UNIT_CHARS + 7)
+    pieces = textmode.split_units(blob)
+    assert [len(p) for p in pieces] == [textmode.MAX_UNIT_CHARS] * 3 + [7]
+
+
+def test_ten_megabytes_on_one_line() -> None:
+    # the article again and again with no line break at all: the classifier sees
+    # bounded units (a cost linear in the size) and keeps the prose
+    line = " ".join(article())
+    text = " ".join([line] * (10_000_000 // len(line) + 1))
+    units, probs, kept = textmode.classify(text)
+    assert len(units) <= textmode.MAX_UNITS + 1
+    assert max(map(len, units)) <= textmode.MAX_UNIT_CHARS
+    assert " ".join(units) == text
+    assert len(probs) == len(kept) == len(units)
+    kept_chars = sum(len(u) for u, k in zip(units, kept, strict=True) if k)
+    assert kept_chars > 0.8 * len(text)
+
+
+def test_ten_megabytes_of_one_character_lines() -> None:
+    lines = [chr(ord("a") + i % 26) for i in range(5_000_000)]
+    units, probs, kept = textmode.classify("\n".join(lines))
+    assert 1 < len(units) <= textmode.MAX_UNITS + 1
+    assert " ".join(units).split(" ") == lines  # packed in order, nothing lost
+    assert len(probs) == len(kept) == len(units)
+    assert all(0.0 <= p <= 1.0 for p in probs)
+
+
 def test_seed_text_keeps_the_article_and_drops_the_debris() -> None:
     assert_clean(kept_units(SEED.read_text("utf-8")))
 
