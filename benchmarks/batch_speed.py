@@ -11,7 +11,8 @@ Runs side by side, each in a fresh subprocess timed by wall clock:
 
 then the peak memory (the largest sum of the RSS of ``unboil batch`` and its workers,
 sampled every 50 ms with psutil) for 1x and 10x the pages (the set repeated as
-symlinks). Prints a table.
+symlinks), and ``-j 1`` against ``-j 2`` on the 10x set (where start-up weighs less).
+Prints a table.
 
     .venv/bin/python benchmarks/batch_speed.py [--pages DIR] [--repeat 10] [--runs 3]
 """
@@ -145,12 +146,15 @@ def main() -> None:
                 (copy / p.name).symlink_to(p)
         shutil.rmtree(out, ignore_errors=True)
         j2_many, mem2_many = run_timed(batch_cmd(many, out, 2))
+        shutil.rmtree(out, ignore_errors=True)
+        j1_many, _ = run_timed(batch_cmd(many, out, 1))
 
     rows = [
         ("plain loop (trafilatura.extract)", n, plain, "-"),
         ("plain loop (unboil's trafilatura)", n, adapter, "-"),
         ("unboil batch -j 1", n, j1, f"{mem1:.0f}"),
         ("unboil batch -j 2", n, j2, f"{mem2:.0f}"),
+        (f"unboil batch -j 1, {args.repeat}x pages", n * args.repeat, j1_many, "-"),
         (f"unboil batch -j 2, {args.repeat}x pages", n * args.repeat, j2_many, f"{mem2_many:.0f}"),
     ]
     print(f"\n{'run':<36} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'peak RSS MB':>12}")
@@ -158,6 +162,7 @@ def main() -> None:
         print(f"{name:<36} {count:>6} {secs:>8.2f} {count / secs:>8.1f} {mem:>12}")
     print()
     print(f"speed-up -j 2 / -j 1:          {j1 / j2:.2f}x   (goal >= 1.8x)")
+    print(f"speed-up -j 2 / -j 1, {args.repeat}x pages: {j1_many / j2_many:.2f}x")
     print(f"machine ceiling (2 plain loops at once): {ceiling:.2f}x")
     print(f"-j 1 / plain loop (time):      {j1 / plain:.2f}    (goal <= 1.10)")
     print(f"-j 1 / loop over the backend:  {j1 / adapter:.2f}    (the batch machinery alone)")

@@ -807,6 +807,16 @@ def _mp_context() -> Any:
     return multiprocessing.get_context()
 
 
+def _quick_pebble() -> None:
+    """pebble's threads poll every ``sleep_unit`` (0.1 s): closing a pool then takes
+    0.1-0.2 s, 5% of a batch of 181 pages. Every 10 ms instead: closing takes 10 ms
+    (and timeouts are enforced within 10 ms); the polling costs nothing measurable."""
+    with contextlib.suppress(ImportError, AttributeError):
+        from pebble.common import CONSTS
+
+        CONSTS.sleep_unit = min(CONSTS.sleep_unit, 0.01)
+
+
 def _preload(name: str) -> None:
     """A backend's one-time set-up (``Backend.warm``: imports, stop-lists, models)
     done in the parent, so that forked workers (recycled ones too) start with it."""
@@ -976,6 +986,7 @@ class BatchRunner:
         _preload(cfg.backend)
         if cfg.agreement_backend:
             _preload(cfg.agreement_backend)
+        _quick_pebble()
 
         pool = ProcessPool(
             max_workers=cfg.jobs,

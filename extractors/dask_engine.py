@@ -53,6 +53,7 @@ from .batch import (
     Task,
     _mp_context,
     _preload,
+    _quick_pebble,
     _worker_init,
     base_record,
     process_page,
@@ -104,6 +105,7 @@ def _worker_pool(backends: tuple[str, ...], recycle: int) -> Any:
                 )
             for name in backends:
                 _preload(name)
+            _quick_pebble()
             try:
                 from distributed import get_worker
 
