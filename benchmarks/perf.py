@@ -10,6 +10,9 @@
 5. consensus voting alone (members' outputs given) on a page of about 5,000 blocks.
 
 Medians; the results go to stdout and, with ``--write``, to benchmarks/RESULTS.md.
+unboil's modules are byte-compiled first, as ``pip install`` does for the libraries
+(an editable install under ``PYTHONDONTWRITEBYTECODE`` would otherwise compile them
+from source in every process: about 25 ms).
 
     .venv/bin/python benchmarks/perf.py [--pages N] [--runs N] [--write]
 """
@@ -131,10 +134,23 @@ def per_page(n: int) -> list[tuple[str, float, float]]:
         backend = get(name)
         call(pages[0].html, trees[0])  # warm: stop-lists, first-call set-up
         backend.extract(pages[0], lean)
-        bare_ms = median_ms(lambda i, call=call: call(pages[i].html, trees[i]))
         for p, t in zip(pages, trees, strict=True):  # the adapter gets the same parse
             p.__dict__["tree"] = t
-        ours_ms = median_ms(lambda i, backend=backend: backend.extract(pages[i], lean))
+        # page by page, the bare call and the adapter in turn, each first on every other
+        # page (so that drifts of the machine's speed and warm caches favour neither)
+        bare_times: list[float] = []
+        ours_times: list[float] = []
+        for i in range(len(pages)):
+            order = ("bare", "ours") if i % 2 == 0 else ("ours", "bare")
+            for which in order:
+                start = time.perf_counter()
+                if which == "bare":
+                    call(pages[i].html, trees[i])
+                else:
+                    backend.extract(pages[i], lean)
+                ms = (time.perf_counter() - start) * 1000
+                (bare_times if which == "bare" else ours_times).append(ms)
+        bare_ms, ours_ms = statistics.median(bare_times), statistics.median(ours_times)
         rows.append((name, bare_ms, ours_ms))
         if name in ("trafilatura", "readability", "resiliparse"):
             member_sum += bare_ms
@@ -202,6 +218,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
     args = ap.parse_args()
+    import compileall
+
+    for folder in ("cli", "extractors"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
     page = sorted(PAGES.glob("*.html.gz"))[0]
     out: list[str] = []
     out.append("## Start-up and one page end to end (whole processes, median)\n")
