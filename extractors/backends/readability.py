@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -50,6 +51,24 @@ class _CompiledCss:
         return found
 
 
+@functools.cache
+def _document_class() -> Any:
+    """readability's ``Document``, keeping the article element that ``summary()``
+    serialises (``get_clean_html`` is readability's documented hook for this), so that
+    it is not parsed again."""
+    from readability import Document
+
+    class _Document(Document):
+        article: HtmlElement | None = None
+
+        def get_clean_html(self) -> str:
+            self.article = self.html
+            html: str = super().get_clean_html()
+            return html
+
+    return _Document
+
+
 class ReadabilityBackend(Backend):
     name = "readability"
     description = "readability-lxml: the Arc90 Readability algorithm (Python port)"
@@ -59,7 +78,6 @@ class ReadabilityBackend(Backend):
     uses_tree = True
 
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
-        from readability import Document
         from readability.htmls import get_author, shorten_title
 
         from ..htmltree import body_of, element_blocks, page_title, parse_html, quiet_logs
@@ -67,9 +85,14 @@ class ReadabilityBackend(Backend):
         quiet_logs("readability")
         # Document accepts a parsed tree (readability 0.9: Document._parse) but drops
         # hidden elements from it in place: give it a copy of the shared tree.
-        doc = Document(page.copy_tree(), url=page.url)
+        doc = _document_class()(page.copy_tree(), url=page.url)
         summary = doc.summary(html_partial=True)
-        blocks = element_blocks(body_of(parse_html(summary))) if summary else []
+        if not summary:
+            blocks = []
+        elif doc.article is not None:
+            blocks = element_blocks(body_of(doc.article))
+        else:
+            blocks = element_blocks(body_of(parse_html(summary)))
         metadata: dict[str, Any] = {}
         if not options.metadata:
             # --no-metadata: the page's own <title> (shorten_title searches the whole
