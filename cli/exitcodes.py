@@ -15,3 +15,5 @@ class ExitStatus(IntEnum):
     SOURCES_FAILED = 3
     #: interrupted with Ctrl-C
     INTERRUPTED = 130
+    #: the output's reader went away (``unboil ... | head``): stopped quietly, as cat
+    PIPE_CLOSED = 141

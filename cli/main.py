@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from click_default_group import DefaultGroup
@@ -65,6 +66,15 @@ def error(message: str) -> None:
     click.echo(f"unboil: {message}", err=True)
 
 
+def pipe_closed() -> NoReturn:
+    """The reader of our output went away (``unboil ... | head``): stop quietly, with
+    stdout pointed at /dev/null so that nothing more fails on the way out."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(ExitStatus.PIPE_CLOSED)
+
+
 def handle_errors(f: F) -> F:
     """Turn the tool's own errors into one line and exit 2; anything unexpected into
     one line and exit 3 (a traceback only with --debug)."""
@@ -78,6 +88,8 @@ def handle_errors(f: F) -> F:
         except KeyboardInterrupt:
             error("interrupted")
             sys.exit(ExitStatus.INTERRUPTED)
+        except BrokenPipeError:
+            pipe_closed()
         except UnboilError as exc:
             if debug_enabled():
                 import traceback

@@ -316,6 +316,42 @@ def test_ctrl_c_exits_130(tmp_path: Path, flaky: str) -> None:
     assert "interrupted" in result.stderr
 
 
+def test_a_closed_pipe_stops_quietly_with_141(tmp_path: Path) -> None:
+    pages = [str(SEED)] * 400  # far more text than a pipe buffer holds
+    proc = subprocess.Popen(
+        [str(UNBOIL), "-b", "alltext", *pages], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)  # `| head -c 10`
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == ExitStatus.PIPE_CLOSED
+    assert stderr == ""
+
+
+def test_the_real_process_runs_exit_handlers_and_keeps_its_status(tmp_path: Path) -> None:
+    """The console script skips the interpreter's teardown (os._exit) but still runs
+    the atexit handlers and flushes its output, and exits with the command's status."""
+    out = tmp_path / "out.txt"
+    marker = tmp_path / "atexit-ran"
+    code = (
+        "import atexit, pathlib, sys\n"
+        f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes')\n"
+        f"sys.argv = ['unboil', {str(SEED)!r}, '-o', {str(out)!r}, 'missing.html']\n"
+        "from unboil.cli import entry\n"
+        "entry()\n"
+        "print('not reached')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == ExitStatus.SOURCES_FAILED
+    assert "not reached" not in run.stdout
+    assert "missing.html" in run.stderr
+    assert marker.read_text() == "yes"
+    assert "Kim Jong-un" in out.read_text()
+    printed = subprocess.run([str(UNBOIL), str(SEED)], capture_output=True, text=True)
+    assert printed.returncode == 0 and printed.stdout.endswith("\n") and len(printed.stdout) > 500
+
+
 def test_exit_status_values_are_the_documented_ones() -> None:
     assert [(s.name, int(s)) for s in ExitStatus] == [
         ("OK", 0),
@@ -323,6 +359,7 @@ def test_exit_status_values_are_the_documented_ones() -> None:
         ("USAGE", 2),
         ("SOURCES_FAILED", 3),
         ("INTERRUPTED", 130),
+        ("PIPE_CLOSED", 141),
     ]
     readme = (ROOT / "README.md").read_text("utf-8")
     for status in ExitStatus:
