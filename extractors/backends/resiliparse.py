@@ -44,12 +44,11 @@ class ResiliparseBackend(Backend):
         # lexbor takes the page as it is (control characters, charset declarations)
         # unless it nests too deep (lexbor turns quadratic) or holds lone surrogates
         # (no UTF-8 for them): then the sanitised copy the other libraries get.
-        html = page.html
         data = None
-        if html.count("<") - html.count("</") <= LEXBOR_SAFE_DEPTH:
-            with contextlib.suppress(UnicodeEncodeError):
-                data = html.encode("utf-8")
-        if data is None:
+        with contextlib.suppress(UnicodeEncodeError):
+            data = page.html.encode("utf-8")
+        # start tags less end tags bound the nesting (counted in the bytes: 10x faster)
+        if data is None or data.count(b"<") - data.count(b"</") > LEXBOR_SAFE_DEPTH:
             data = page_html(page, LEXBOR_SAFE_DEPTH).encode("utf-8")
         tree = HTMLTree.parse_from_bytes(data, "utf-8")
         # alt_texts=False: image descriptions are not article text (they cost .018 F1
