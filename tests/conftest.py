@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+
+# the tests' helper modules (names, hostile) import as top-level modules
+sys.path.insert(0, str(Path(__file__).parent))
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 

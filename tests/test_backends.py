@@ -10,6 +10,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import names
 import pytest
 
 from unboil.extractors import registry
@@ -19,16 +20,7 @@ from unboil.extractors.scoring import evaluate, score_page, tokens
 
 BENCH = Path(__file__).parent.parent.parent / "shared" / "bench" / "scrapinghub"
 
-BACKENDS = (
-    "trafilatura",
-    "readability",
-    "justext",
-    "resiliparse",
-    "boilerpy3",
-    "goose3",
-    "newspaper",
-    "alltext",
-)
+BACKENDS = names.EXTRACTORS
 
 #: Ten fixed pages spread over the benchmark (every 18th id in sorted order).
 PAGES = (

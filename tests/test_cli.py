@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import names
 import pytest
 from click.testing import CliRunner, Result
 
@@ -368,17 +369,7 @@ def test_exit_status_values_are_the_documented_ones() -> None:
 
 # --- every backend on every sample -------------------------------------------------
 
-BACKENDS = [
-    "trafilatura",
-    "readability",
-    "justext",
-    "resiliparse",
-    "boilerpy3",
-    "goose3",
-    "newspaper",
-    "alltext",
-    "consensus",
-]
+BACKENDS = list(names.HTML_BACKENDS)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import names
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -27,17 +28,7 @@ from unboil.extractors.loading import NotHtml, fetch, load
 
 UNBOIL = str(Path(sys.executable).with_name("unboil"))
 SMALL = [c for c in hostile.CASES if not c.big]
-BACKENDS = [
-    "alltext",
-    "trafilatura",
-    "readability",
-    "justext",
-    "resiliparse",
-    "boilerpy3",
-    "goose3",
-    "newspaper",
-    "consensus",
-]
+BACKENDS = list(names.HTML_BACKENDS)
 DECLARED = {"cp1251_meta", "sjis_meta", "utf16_bom", "gzip", "bad_utf8", "nul"}
 
 

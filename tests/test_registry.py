@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import names
 import pytest
 from click.testing import CliRunner
 
@@ -18,17 +19,7 @@ from unboil.extractors.base import Backend, Block, Extraction, ExtractOptions
 from unboil.extractors.errors import BackendNotFound, BackendUnavailable
 from unboil.extractors.page import Page
 
-BUILTINS = {
-    "trafilatura",
-    "readability",
-    "justext",
-    "resiliparse",
-    "boilerpy3",
-    "goose3",
-    "newspaper",
-    "alltext",
-    "consensus",
-}
+BUILTINS = set(names.HTML_BACKENDS)
 UNBOIL = Path(sys.executable).with_name("unboil")
 
 
