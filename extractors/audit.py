@@ -188,7 +188,12 @@ def _mark(el: HtmlElement, vote: BlockVote, index: int) -> None:
     el.set("data-role", vote.role)
     el.set("data-block", str(index))
     who = ", ".join(vote.members) or "no member"
-    el.set("title", f"{status(vote)} · p={vote.probability:.2f} · kept by: {who}")
+    if vote.rule == "box":  # the model's p is not what dropped it
+        el.set("data-rule", "box")
+        why = f"in a comment/cookie/donation box (model p={vote.probability:.2f})"
+        el.set("title", f"{status(vote)} · {why} · kept by: {who}")
+    else:
+        el.set("title", f"{status(vote)} · p={vote.probability:.2f} · kept by: {who}")
 
 
 def mark_blocks(root: HtmlElement, votes: Sequence[BlockVote]) -> int:
@@ -321,8 +326,10 @@ _SCRIPT = """
     info.textContent = "";
     var lines = [
       ["block", "#" + el.getAttribute("data-block") + " (" + el.getAttribute("data-role") + ")"],
-      ["decision", el.getAttribute("data-unboil")],
-      ["probability", el.getAttribute("data-p")],
+      ["decision", el.getAttribute("data-unboil") +
+        (el.getAttribute("data-rule") === "box" ? " (a comment/cookie/donation box)" : "")],
+      ["probability", el.getAttribute("data-p") +
+        (el.getAttribute("data-rule") === "box" ? " (the model's; the box rule decided)" : "")],
       ["kept by", members ? members.split(",").join(", ") : "no member backend"]
     ];
     lines.forEach(function (kv) {

@@ -68,6 +68,9 @@ class BlockVote:
     kept: bool
     #: kept or dropped without much confidence (probability near the threshold)
     doubtful: bool = False
+    #: set when a rule, not the model, decided: "box" (dropped as part of a comment,
+    #: cookie, newsletter or donation box, whatever its probability)
+    rule: str | None = None
 
 
 @dataclass

@@ -458,7 +458,8 @@ def combine(
     for d, p, kept, *by in zip(blocks, map(float, probs), kept_dom, *sel, strict=True):
         role = d.role
         body = role == "body"
-        if body and not kept and p < 0.5:
+        boxed = body and not kept and d.veto and p >= 0.5  # the model alone would keep it
+        if body and not kept and (p < 0.5 or boxed):
             role = "boilerplate"
         votes.append(
             BlockVote(
@@ -468,7 +469,8 @@ def combine(
                 members=[m for m, s in zip(names, by, strict=True) if s],
                 probability=round(p, 4),
                 kept=kept,
-                doubtful=body and lo_doubt <= p < hi_doubt,
+                doubtful=body and not boxed and lo_doubt <= p < hi_doubt,
+                rule="box" if boxed else None,
             )
         )
     return merged, votes

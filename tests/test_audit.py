@@ -331,6 +331,24 @@ def test_every_vote_of_the_seed_is_outlined(seed_report: Path) -> None:
     assert re.match(r"\d+ kept, \d+ stripped, \d+ doubtful of \d+ blocks", counts.group(1))
 
 
+def test_blocks_the_box_rule_dropped_say_so(seed_report: Path) -> None:
+    """The donation appeal reads like article prose (the model gives it p > .8); the box
+    rule drops it. The vote and the report say the rule decided, not the model."""
+    from unboil.extractors.registry import get
+
+    votes = get("consensus").extract(load(str(SEED))).votes
+    appeal = [v for v in votes if "Your support makes all the difference" in v.text]
+    assert appeal and all(v.rule == "box" and not v.kept and not v.doubtful for v in appeal)
+    assert all(v.role == "boilerplate" for v in appeal)
+    assert not any(v.rule for v in votes if v.kept)
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(seed_report.read_bytes())
+    boxed = root.xpath('//*[@data-rule="box"]')
+    assert boxed and all(el.get("data-unboil") == "stripped" for el in boxed)
+    assert all("donation box (model p=" in el.get("title") for el in boxed)
+
+
 # -- the commands ---------------------------------------------------------------------------
 
 
