@@ -573,6 +573,29 @@ def _compare_baseline(report: CheckReport, run: GoldRun, baseline: Baseline) -> 
             )
         )
         return
+
+    def compare(backend: str, page: str | None, f1: float, old_f1: float, max_drop: float) -> int:
+        """A failure when F1 fell more than ``max_drop`` below the baseline; 1 when
+        it rose beyond the noise, else 0."""
+        drop = old_f1 - f1
+        if drop > max_drop + NOISE:
+            what, setting = ("F1", "max_page_drop") if page else ("overall F1", "max_drop")
+            report.failures.append(
+                Failure(
+                    run.label,
+                    backend,
+                    page,
+                    "f1 drop",
+                    f1,
+                    old_f1,
+                    f1 - old_f1,
+                    f"{what} {_fmt(f1)} dropped by {_fmt(drop)} from the baseline's "
+                    f"{_fmt(old_f1)} ({setting} {max_drop})",
+                    setting,
+                )
+            )
+        return int(-drop > NOISE)
+
     improved = 0
     for b in run.result.results:
         old = entry["backends"].get(b.backend)
@@ -595,47 +618,14 @@ def _compare_baseline(report: CheckReport, run: GoldRun, baseline: Baseline) -> 
                 f"{run.label}: {b.backend} is version {b.version}, "
                 f"the baseline was recorded with {old.get('version')}"
             )
-        drop = old["f1"] - b.f1
-        if drop > c.max_drop + NOISE:
-            report.failures.append(
-                Failure(
-                    run.label,
-                    b.backend,
-                    None,
-                    "f1 drop",
-                    b.f1,
-                    old["f1"],
-                    b.f1 - old["f1"],
-                    f"overall F1 {_fmt(b.f1)} dropped by {_fmt(drop)} from the baseline's "
-                    f"{_fmt(old['f1'])} (max_drop {c.max_drop})",
-                    "max_drop",
-                )
-            )
-        elif -drop > NOISE:
-            improved += 1
+
+        improved += compare(b.backend, None, b.f1, old["f1"], c.max_drop)
         for p in b.page_results:
             old_page = old["pages"].get(p.name)
             if old_page is None:  # cannot happen with an unchanged digest
                 continue
             report.page_baseline[(run.label, b.backend, p.name)] = old_page["f1"]
-            drop = old_page["f1"] - p.f1
-            if drop > c.max_page_drop + NOISE:
-                report.failures.append(
-                    Failure(
-                        run.label,
-                        b.backend,
-                        p.name,
-                        "f1 drop",
-                        p.f1,
-                        old_page["f1"],
-                        p.f1 - old_page["f1"],
-                        f"F1 {_fmt(p.f1)} dropped by {_fmt(drop)} from the baseline's "
-                        f"{_fmt(old_page['f1'])} (max_page_drop {c.max_page_drop})",
-                        "max_page_drop",
-                    )
-                )
-            elif -drop > NOISE:
-                improved += 1
+            improved += compare(b.backend, p.name, p.f1, old_page["f1"], c.max_page_drop)
     if improved:
         report.notes.append(
             f"{run.label}: {improved} figure(s) better than the baseline: "
