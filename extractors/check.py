@@ -500,24 +500,28 @@ def _fmt(x: float) -> str:
 
 def _thresholds(report: CheckReport, run: GoldRun) -> None:
     th = report.config.thresholds
+
+    def below(backend: str, page: str | None, metric: str, value: float, key: str) -> None:
+        """A failure when ``value`` is under the threshold ``key`` (when one is set)."""
+        if key in th and value < th[key]:
+            what = metric if page else f"overall {metric}"
+            report.failures.append(
+                Failure(
+                    run.label,
+                    backend,
+                    page,
+                    metric,
+                    value,
+                    th[key],
+                    value - th[key],
+                    f"{what} {_fmt(value)} is below {key} {th[key]}",
+                    key,
+                )
+            )
+
     for b in run.result.results:
         for metric in METRICS:
-            key = f"min_{metric}"
-            value = getattr(b, metric)
-            if key in th and value < th[key]:
-                report.failures.append(
-                    Failure(
-                        run.label,
-                        b.backend,
-                        None,
-                        metric,
-                        value,
-                        th[key],
-                        value - th[key],
-                        f"overall {metric} {_fmt(value)} is below {key} {th[key]}",
-                        key,
-                    )
-                )
+            below(b.backend, None, metric, getattr(b, metric), f"min_{metric}")
         for p in b.page_results:
             if p.error:
                 report.failures.append(
@@ -534,22 +538,7 @@ def _thresholds(report: CheckReport, run: GoldRun) -> None:
                     )
                 )
             for metric in METRICS:
-                key = f"min_page_{metric}"
-                value = getattr(p, metric)
-                if key in th and value < th[key]:
-                    report.failures.append(
-                        Failure(
-                            run.label,
-                            b.backend,
-                            p.name,
-                            metric,
-                            value,
-                            th[key],
-                            value - th[key],
-                            f"{metric} {_fmt(value)} is below {key} {th[key]}",
-                            key,
-                        )
-                    )
+                below(b.backend, p.name, metric, getattr(p, metric), f"min_page_{metric}")
 
 
 def _gold_set_failure(run: GoldRun, backend: str | None, reason: str) -> Failure:
