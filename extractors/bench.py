@@ -124,6 +124,18 @@ def _run_all(
                 progress(1)
 
 
+def _trained_on(name: str, digests: Sequence[str]) -> tuple[int, str]:
+    """How many of these page digests the learned backend ``name`` (consensus, text)
+    was trained on, and the report that gives its cross-validated figures."""
+    if name == "consensus":
+        from .consensus import trained_on
+
+        return trained_on(digests), "CONSENSUS.md"
+    from .textmode import trained_on as text_trained_on
+
+    return text_trained_on(digests), "TEXT.md"
+
+
 def bench(
     goldset: GoldSet,
     backends: Sequence[str],
@@ -206,23 +218,14 @@ def bench(
                 prs,
             )
         )
-    if digests and "consensus" in backends:
-        from .consensus import trained_on
-
-        seen = trained_on(digests)
+    for name in ("consensus", "text"):  # the learned backends: their training pages
+        if not digests or name not in backends:
+            continue
+        seen, report = _trained_on(name, digests)
         if seen:
             notes.append(
-                f"consensus was trained on {seen} of these {len(goldset.pages)} pages: its "
-                "figure here is not cross-validated (see benchmarks/CONSENSUS.md)"
-            )
-    if digests and "text" in backends:
-        from .textmode import trained_on as text_trained_on
-
-        seen = text_trained_on(digests)
-        if seen:
-            notes.append(
-                f"text was trained on {seen} of these {len(goldset.pages)} pages: its "
-                "figure here is not cross-validated (see benchmarks/TEXT.md)"
+                f"{name} was trained on {seen} of these {len(goldset.pages)} pages: its "
+                f"figure here is not cross-validated (see benchmarks/{report})"
             )
     return GoldSetResult(
         goldset.name,
