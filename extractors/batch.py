@@ -945,7 +945,7 @@ class BatchRunner:
         """The group commit of a round of finished pages: their files reach the disk
         (one filesystem sync), then their records the manifest (one fsync)."""
         cfg = self.config
-        if landed and cfg.outdir is not None and any(rec["status"] == "ok" for rec in landed):
+        if cfg.outdir is not None and any(rec["status"] == "ok" for rec in landed):
             from .fsutil import sync_filesystem
 
             sync_filesystem(cfg.outdir)

@@ -200,10 +200,6 @@ class DomBlock:
     def words(self) -> int:
         return len(self.toks)
 
-    def in_box(self, *groups: str) -> bool:
-        """Inside a small element named after one of these groups."""
-        return any(self.box & _GROUP_BIT[g] for g in groups)
-
     def has(self, name: str) -> bool:
         bit = _GROUP_BIT.get(name) or _TAG_BIT.get(name) or 0
         return bool(self.mask & bit)

@@ -678,12 +678,6 @@ def detect_languages(
     return [(lang, rank) for lang, rank in guesses if normalize_language(lang) == lang][:n]
 
 
-def detect_language(text: str) -> str | None:
-    """The language of ``text`` by resiliparse's fast detector; None when unsure."""
-    guesses = detect_languages(text, 1)
-    return guesses[0][0] if guesses else None
-
-
 def _visible_text(root: HtmlElement, limit: int = _DETECT_CHARS) -> str:
     text = []
     size = 0

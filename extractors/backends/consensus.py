@@ -31,8 +31,7 @@ class ConsensusBackend(Backend):
         from .. import consensus
         from ..registry import shared
 
-        consensus.model()
-        for name in consensus.model().members:
+        for name in consensus.model().members:  # loads the model
             shared(name).warm()
 
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
