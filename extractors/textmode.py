@@ -278,7 +278,12 @@ def _cjk(text: str) -> int:
 def size(text: str) -> int:
     """Words, for any script: ``\\w+`` tokens, plus one per two CJK characters (a
     Japanese sentence is one long token)."""
-    return len(tokens(text)) + _cjk(text) // 2
+    return _size(len(tokens(text)), _cjk(text))
+
+
+def _size(n_tokens: int, cjk: int) -> int:
+    """``size`` from the counts of tokens and CJK characters."""
+    return n_tokens + cjk // 2
 
 
 def _upper_digits(text: str) -> tuple[int, int]:
@@ -315,7 +320,7 @@ def _own(text: str, toks: list[str], low: Counter[str], cjk: int) -> list[float]
     letters = max(word_chars - digits, 1)  # \w characters but digits
     return [
         math.log1p(chars),
-        math.log1p(n + cjk // 2),
+        math.log1p(_size(n, cjk)),
         (word_chars / n) if n else 0.0,
         (_count(low, STOP_WORDS) / n) if n else 0.0,
         sum(text.count(c) for c in ".,;:!?") / nw,
@@ -357,7 +362,7 @@ def features(units: Sequence[str]) -> np.ndarray:
         dtype=np.float64,
     )
     idx = {name: i for i, name in enumerate(OWN)}
-    words = np.array([len(t) + c // 2 for t, c in zip(lowers, cjks, strict=True)], dtype=float)
+    words = np.array([_size(len(t), c) for t, c in zip(lowers, cjks, strict=True)], dtype=float)
     # the text's own stop words, whatever its language: its most frequent short tokens
     freq: Counter[str] = Counter()
     for low in lows:
