@@ -700,9 +700,14 @@ def page_language(page: Page) -> str | None:
     (it confuses Latin with English and Portuguese). Undeclared: the detected language
     when the guess is good enough.
     """
-    root = page.tree
-    declared = declared_language(root)
-    text = _visible_text(root)
+    return choose_language(declared_language(page.tree), _visible_text(page.tree))
+
+
+def choose_language(declared: str | None, text: str) -> str | None:
+    """``page_language``'s decision from a declared language (or None) and a sample of
+    the page's visible text (its first ``_DETECT_CHARS`` characters are used): a
+    backend that already holds the page's text (jusText's paragraphs) passes it
+    instead of walking the tree again (1.2 ms a page)."""
     guesses = detect_languages(text, 1)
     if declared is None or not guesses:
         return guesses[0][0] if guesses else declared

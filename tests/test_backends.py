@@ -302,6 +302,9 @@ def test_justext_uses_the_page_language() -> None:
     ):
         page, _gold = load(prefix)
         result = backend("justext").extract(page)
+        # jusText checks the language on its own paragraphs' text: the same decision
+        # as Page.language's walk of the page
+        assert result.metadata["language"] == language
         assert page.language == language
         assert result.metadata["stoplist"] == stoplist
 
