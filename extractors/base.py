@@ -183,11 +183,12 @@ class Backend(ABC):
     def version(self) -> str | None:
         return None if self.distribution is None else _distribution_version(self.distribution)
 
-    def warm(self) -> None:
+    def warm(self, *, metadata: bool = False) -> None:
         """Do the one-time set-up now: import the libraries (and, in subclasses, load
-        stop-lists and models) that the first ``run`` would. A batch calls it in the
-        parent before forking its workers, so each worker (recycled ones too) starts
-        ready instead of paying for it again. May raise ImportError."""
+        stop-lists and models) that the first ``run`` would (``metadata``: a run with
+        ``ExtractOptions.metadata``). A batch calls it in the parent before forking its
+        workers, so each worker (recycled ones too) starts ready instead of paying for
+        it again. May raise ImportError."""
         for module in self.modules:
             importlib.import_module(module)
 

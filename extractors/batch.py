@@ -817,11 +817,14 @@ def _quick_pebble() -> None:
         CONSTS.sleep_unit = min(CONSTS.sleep_unit, 0.01)
 
 
-def _preload(name: str) -> None:
+def _preload(name: str, metadata: bool = False) -> None:
     """A backend's one-time set-up (``Backend.warm``: imports, stop-lists, models)
-    done in the parent, so that forked workers (recycled ones too) start with it."""
+    done in the parent, so that forked workers (recycled ones too) start with it;
+    and the modules ``process_page`` imports (each worker imported them again)."""
+    from . import formats, fsutil, htmltree, loading, textmode  # noqa: F401
+
     with contextlib.suppress(Exception):
-        shared(name).warm()
+        shared(name).warm(metadata=metadata)
 
 
 class BatchRunner:
@@ -983,7 +986,7 @@ class BatchRunner:
                 cache_dir=cfg.cache_dir,
             )
             fetch_pool = ThreadPoolExecutor(cfg.fetchers, thread_name_prefix="unboil-fetch")
-        _preload(cfg.backend)
+        _preload(cfg.backend, cfg.metadata)
         if cfg.agreement_backend:
             _preload(cfg.agreement_backend)
         _quick_pebble()

@@ -35,6 +35,7 @@ from unboil.extractors.page import Page
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "samples" / "seed-independent.html"
 UNBOIL = Path(sys.executable).with_name("unboil")
+SCRAPINGHUB_HTML = Path(__file__).resolve().parent.parent.parent / "shared/bench/scrapinghub/html"
 
 
 def invoke(*args: str, input: str | None = None) -> Result:
@@ -432,6 +433,38 @@ def test_warm_loads_one_time_setup_for_the_workers() -> None:
     assert justext.core.define_stoplist.cache_info().currsize >= 1
     for name in ("consensus", "text", "readability"):
         registry.shared(name).warm()  # imports and models load without error
+
+
+PRELOAD_PROBE = """
+import sys
+from pathlib import Path
+from unboil.extractors.batch import Task, _preload, process_page
+_preload(sys.argv[1], sys.argv[2] == "metadata")
+before = set(sys.modules)
+for i, page in enumerate(sys.argv[4:]):
+    out = f"{sys.argv[3]}/{i}.json"
+    rec = process_page(Task(page, "file", sys.argv[1], "json", metadata=sys.argv[2] == "metadata",
+                            output=out, output_rel=f"{i}.json"))
+    assert rec["status"] == "ok", rec
+print(" ".join(sorted(m for m in set(sys.modules) - before if not m.startswith("encodings."))))
+"""
+
+
+@pytest.mark.parametrize("metadata", ["metadata", "no-metadata"])
+def test_workers_forked_after_the_preload_import_nothing_more(
+    tmp_path: Path, metadata: str
+) -> None:
+    """What a worker imports while it works, every worker pays again (the parent's
+    ``_preload`` runs before the fork): nothing, on pages of several kinds."""
+    pages = [str(p) for p in sorted(SCRAPINGHUB_HTML.glob("*.html.gz"))]
+    proc = subprocess.run(
+        [sys.executable, "-c", PRELOAD_PROBE, "trafilatura", metadata, str(tmp_path), *pages],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == []
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -27,12 +27,12 @@ class ConsensusBackend(Backend):
     install = "pip install unboil"
     uses_tree = True
 
-    def warm(self) -> None:
+    def warm(self, *, metadata: bool = False) -> None:
         from .. import consensus
         from ..registry import shared
 
         for name in consensus.model().members:  # loads the model
-            shared(name).warm()
+            shared(name).warm(metadata=metadata)
 
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
         from ..consensus import consensus

@@ -17,7 +17,7 @@ class TextBackend(Backend):
     distribution = "unboil"
     install = "pip install unboil"
 
-    def warm(self) -> None:
+    def warm(self, *, metadata: bool = False) -> None:
         from .. import textmode
 
         textmode.model()

@@ -21,7 +21,7 @@ class TrafilaturaBackend(Backend):
     install = "pip install unboil"
     uses_tree = True
 
-    def warm(self) -> None:
+    def warm(self, *, metadata: bool = False) -> None:
         super().warm()
         # trafilatura's jusText fallback loads and lower-cases every jusText stop-list
         # on its first use (~0.2 s): do it here, once, when the internals are as known.
@@ -33,6 +33,17 @@ class TrafilaturaBackend(Backend):
         stoplist = getattr(external, "JT_STOPLIST", None)
         if stoplist is not None and hasattr(justext.core, "define_stoplist"):
             justext.core.define_stoplist(stoplist)  # an lru_cache: the lower-cased set
+        if metadata:
+            # htmldate's date parsers, built on first use (dateparser's import and
+            # every locale's month names: ~0.1 s) and datetime.strptime's module
+            import _strptime  # noqa: F401
+
+            import htmldate.extractors as dates
+
+            for name in ("get_external_parser", "month_words"):
+                build = getattr(dates, name, None)
+                if callable(build):
+                    build()
 
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
         import trafilatura
