@@ -241,6 +241,24 @@ def _hidden(attrs: Mapping[str, str]) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
+def hidden_texts(root: HtmlElement) -> list[str]:
+    """The text of the page's hidden elements (``is_hidden``; nested ones inside a
+    hidden one are not repeated): what ``segment`` leaves out as invisible."""
+    hidden = [
+        el
+        for el in body_of(root).iter()
+        if isinstance(el.tag, str) and el.tag not in SKIP_TAGS and el.attrib and is_hidden(el)
+    ]
+    found = set(hidden)
+    out: list[str] = []
+    for el in hidden:
+        if not any(a in found for a in el.iterancestors()):
+            text = el.text_content()
+            if text.strip():
+                out.append(text)
+    return out
+
+
 def segment(root: HtmlElement) -> list[DomBlock]:
     """The visible text of a parsed page as ``DomBlock``\\ s in page order."""
     body = body_of(root)

@@ -32,8 +32,10 @@ from .blocks import (
     SHINGLE,
     Alignment,
     DomBlock,
+    TextIndex,
     Votes,
     assign_roles,
+    hidden_texts,
     member_votes,
     segment,
     vote_features,
@@ -312,6 +314,8 @@ class Prepared:
     members: dict[str, Extraction]
     #: each member's blocks as token lists
     tokens: dict[str, list[list[str]]]
+    #: the parsed page (for ``hidden_texts`` when a member's block is nowhere visible)
+    root: Any = None
 
 
 def prepare(
@@ -327,7 +331,7 @@ def prepare(
     ranked = [strong] + [m for m in order if m != strong]
     votes = member_votes(blocks, toks, ranked)
     X = vote_features(blocks, votes, strong)
-    return Prepared(blocks, votes, X, strong, dict(members), toks)
+    return Prepared(blocks, votes, X, strong, dict(members), toks, root)
 
 
 # -- combining -------------------------------------------------------------------------
@@ -377,12 +381,17 @@ def combine(
     kept_dom = [False] * len(blocks)
     out: list[tuple[Block, int]] = []  # (block, DOM position)
     last = -1
+    hidden: TextIndex | None = None
     for j, block in enumerate(own):
         ds = held[j]
         pos = min(ds) if ds else last
         last = max(last, pos)
-        if not ds:
-            out.append((block, pos))  # no evidence against it
+        if not ds:  # in no visible block: kept unless it is the text of hidden elements
+            if hidden is None:
+                texts = hidden_texts(prep.root) if prep.root is not None else []
+                hidden = TextIndex.of(texts)
+            if hidden.words == 0 or hidden.coverage(own_toks[j], inside=0.0) < 0.5:
+                out.append((block, pos))
             continue
         if len(ds) == 1:  # the usual case, as the general one below computes it
             d = blocks[ds[0]]

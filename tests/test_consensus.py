@@ -167,6 +167,38 @@ def test_comment_kept_by_one_member_is_dropped() -> None:
     assert COMMENT not in cons.consensus(_page(), members=members).text
 
 
+def test_strongest_members_hidden_text_is_dropped() -> None:
+    """A block of the strongest member that no visible block holds: dropped when it is
+    the text of hidden elements (a reader never sees it), kept otherwise (no evidence
+    against it)."""
+    hidden = (
+        "The first bridge on the site was built by local masons in 1820, and parts of "
+        "its stonework survive in the piers that carry the present crossing."
+    )
+    elsewhere = "Text the page does not hold anywhere, kept for want of evidence."
+    end = "</div></article>"  # the end of the story's body
+    html = _page().html.replace(
+        end, f'<div style="display: none"><p>{hidden}</p></div><p hidden>{hidden}</p>{end}'
+    )
+    page = Page.from_html(html)
+    assert hidden not in [b.text for b in segment(page.tree)]
+    members = _members([*PARAS, hidden, elsewhere], PARAS)
+    text = cons.consensus(page, members=members).text
+    assert hidden not in text and elsewhere in text and all(p in text for p in PARAS)
+    # the same paragraph visible, and kept by every member: kept
+    visible = Page.from_html(_page().html.replace(end, f"<p>{hidden}</p>{end}"))
+    members = _members([*PARAS, hidden, elsewhere], [*PARAS, hidden])
+    assert hidden in cons.consensus(visible, members=members).text
+
+
+def test_hidden_texts() -> None:
+    root = Page.from_html(
+        '<body><p>seen</p><div aria-hidden="true">a <span hidden>b</span></div>'
+        '<p style="visibility:hidden">c</p><p style="color: red">d</p><script hidden>x</script>'
+    ).tree
+    assert blocks_mod.hidden_texts(root) == ["a b", "c"]
+
+
 def test_headline_is_the_title_option_not_duplicated() -> None:
     members = _members([HEADLINE, *PARAS], [HEADLINE, *PARAS])
     ex = cons.consensus(_page(), members=members)
