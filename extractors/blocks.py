@@ -241,21 +241,26 @@ def _hidden(attrs: Mapping[str, str]) -> bool:
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
-def hidden_texts(root: HtmlElement) -> list[str]:
-    """The text of the page's hidden elements (``is_hidden``; nested ones inside a
-    hidden one are not repeated): what ``segment`` leaves out as invisible."""
+#: elements whose text is not read as text: a menu's options (a reader sees the chosen one)
+MENU_TAGS = frozenset({"select"})
+
+
+def unseen_texts(root: HtmlElement) -> list[str]:
+    """The text that ``segment`` leaves out as unseen: hidden elements (``is_hidden``)
+    and menus (``MENU_TAGS``), a string per text node (a menu's options one by one);
+    nested ones inside one of them are not repeated."""
     hidden = [
         el
         for el in body_of(root).iter()
-        if isinstance(el.tag, str) and el.tag not in SKIP_TAGS and el.attrib and is_hidden(el)
+        if isinstance(el.tag, str)
+        and el.tag not in SKIP_TAGS
+        and (el.tag in MENU_TAGS or (el.attrib and is_hidden(el)))
     ]
     found = set(hidden)
     out: list[str] = []
     for el in hidden:
         if not any(a in found for a in el.iterancestors()):
-            text = el.text_content()
-            if text.strip():
-                out.append(text)
+            out += [t.strip() for t in el.itertext() if t.strip()]
     return out
 
 
@@ -337,7 +342,7 @@ def segment(root: HtmlElement) -> list[DomBlock]:
             continue
         tag = child.tag
         attrs = None
-        if not isinstance(tag, str) or tag in SKIP_TAGS:
+        if not isinstance(tag, str) or tag in SKIP_TAGS or tag in MENU_TAGS:
             skip = True
         else:
             items = child.items()

@@ -35,9 +35,9 @@ from .blocks import (
     TextIndex,
     Votes,
     assign_roles,
-    hidden_texts,
     member_votes,
     segment,
+    unseen_texts,
     vote_features,
 )
 from .scoring import tokens
@@ -314,7 +314,7 @@ class Prepared:
     members: dict[str, Extraction]
     #: each member's blocks as token lists
     tokens: dict[str, list[list[str]]]
-    #: the parsed page (for ``hidden_texts`` when a member's block is nowhere visible)
+    #: the parsed page (for ``unseen_texts`` when a member's block is nowhere visible)
     root: Any = None
 
 
@@ -387,8 +387,8 @@ def combine(
         pos = min(ds) if ds else last
         last = max(last, pos)
         if not ds:  # in no visible block: kept unless it is the text of hidden elements
-            if hidden is None:
-                texts = hidden_texts(prep.root) if prep.root is not None else []
+            if hidden is None:  # hidden elements' and menus' text (the page's unseen text)
+                texts = unseen_texts(prep.root) if prep.root is not None else []
                 hidden = TextIndex.of(texts)
             if hidden.words == 0 or hidden.coverage(own_toks[j], inside=0.0) < 0.5:
                 out.append((block, pos))

@@ -191,12 +191,14 @@ def test_strongest_members_hidden_text_is_dropped() -> None:
     assert hidden in cons.consensus(visible, members=members).text
 
 
-def test_hidden_texts() -> None:
+def test_unseen_texts() -> None:
     root = Page.from_html(
         '<body><p>seen</p><div aria-hidden="true">a <span hidden>b</span></div>'
         '<p style="visibility:hidden">c</p><p style="color: red">d</p><script hidden>x</script>'
+        "<form>Size <select><option>Small</option><option>Large</option></select></form>"
     ).tree
-    assert blocks_mod.hidden_texts(root) == ["a b", "c"]
+    assert blocks_mod.unseen_texts(root) == ["a", "b", "c", "Small", "Large"]
+    assert [b.text for b in segment(root)] == ["seen", "d", "Size"]
 
 
 def test_headline_is_the_title_option_not_duplicated() -> None:
