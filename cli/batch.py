@@ -18,7 +18,14 @@ import click
 from ..extractors.batch import DEFAULT_RECYCLE
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import SizeType, backend_option, input_format_option, size_option
+from .options import (
+    SizeType,
+    backend_option,
+    captions_option,
+    input_format_option,
+    size_option,
+    title_option,
+)
 
 if TYPE_CHECKING:
     from ..extractors.batch import Summary
@@ -102,7 +109,8 @@ def _default_jobs() -> int:
     help="Also run backend NAME on each page and record how much it agrees with -b "
     "(consensus records its members' agreement without this).",
 )
-@click.option("--title/--no-title", default=False, help="Put the headline in front of the text.")
+@title_option
+@captions_option
 @input_format_option
 @click.option(
     "--max-memory",
@@ -196,6 +204,7 @@ def batch(
     resume: bool,
     agreement_backend: str | None,
     title: bool,
+    captions: bool | None,
     input_format: str,
     max_memory: int,
     metadata: bool,
@@ -288,6 +297,7 @@ def batch(
         recycle=recycle,
         max_bytes=max_bytes,
         title=title,
+        captions=captions,
         metadata=metadata,
         input_format=input_format,
         agreement_backend=agreement_backend,

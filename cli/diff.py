@@ -18,7 +18,7 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import backend_option, size_option
+from .options import backend_option, captions_option, size_option, title_option
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -103,6 +103,8 @@ class _Sides:
 @click.option(
     "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
 )
+@title_option
+@captions_option
 @size_option
 @common_options
 @handle_errors
@@ -117,6 +119,8 @@ def diff(
     stat: bool,
     as_json: bool,
     timeout: float,
+    title: bool,
+    captions: bool | None,
     max_bytes: int,
 ) -> None:
     """Show how two extractions of PAGE differ, block by block, with the changed
@@ -159,7 +163,7 @@ def diff(
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.USAGE)
 
-    options = ExtractOptions()
+    options = ExtractOptions(title=title, captions=captions)
     if is_text(page):  # text mode: the text's units against what the text backend kept
         engine_b, backend = get("text"), "text"
         if engine_a is not None:

@@ -10,7 +10,13 @@ import click
 from ..extractors.formats import FORMATS
 from .exitcodes import ExitStatus
 from .main import common_options, debug_enabled, error, handle_errors
-from .options import backend_option, input_format_option, size_option
+from .options import (
+    backend_option,
+    captions_option,
+    input_format_option,
+    size_option,
+    title_option,
+)
 
 DEFAULT_BACKEND = "trafilatura"
 
@@ -34,17 +40,8 @@ DEFAULT_BACKEND = "trafilatura"
     type=click.Path(dir_okay=False, writable=True),
     help="Write to FILE (atomically: a temp file, then a rename) instead of stdout.",
 )
-@click.option(
-    "--title/--no-title",
-    default=False,
-    show_default=True,
-    help="Put the headline in front of the text.",
-)
-@click.option(
-    "--captions/--no-captions",
-    default=None,
-    help="Keep or drop figure captions  [default: as the backend does]",
-)
+@title_option
+@captions_option
 @click.option(
     "--metadata/--no-metadata",
     default=None,

@@ -58,6 +58,20 @@ def backend_option(default: str) -> Callable[[Callable[..., Any]], Callable[...,
     )
 
 
+title_option = click.option(
+    "--title/--no-title",
+    default=False,
+    show_default=True,
+    help="Put the headline in front of the text.",
+)
+
+captions_option = click.option(
+    "--captions/--no-captions",
+    default=None,
+    help="Keep or drop figure captions  [default: as the backend does]",
+)
+
+
 backends_option = click.option(
     "-b",
     "--backends",

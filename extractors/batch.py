@@ -417,6 +417,8 @@ class Task:
     backend: str
     fmt: str
     title: bool = False
+    #: None: as the backend does
+    captions: bool | None = None
     metadata: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
     agreement_backend: str | None = None
@@ -542,7 +544,7 @@ def process_page(task: Task) -> dict[str, Any]:
     page = as_input(page, task.input_format)
     backend = "text" if is_text(page) else task.backend  # text mode
     rec["backend"] = backend
-    options = ExtractOptions(title=task.title, metadata=task.metadata)
+    options = ExtractOptions(title=task.title, captions=task.captions, metadata=task.metadata)
     result = shared(backend).extract(page, options)
     rec.update(
         version=result.version,
@@ -712,6 +714,8 @@ class BatchConfig:
     recycle: int = DEFAULT_RECYCLE
     max_bytes: int = DEFAULT_MAX_BYTES
     title: bool = False
+    #: None: as the backend does
+    captions: bool | None = None
     metadata: bool = True
     agreement_backend: str | None = None
     #: auto | html | text (see ``Task.input_format``)
@@ -886,6 +890,7 @@ class BatchRunner:
             backend=cfg.backend,
             fmt=cfg.fmt,
             title=cfg.title,
+            captions=cfg.captions,
             metadata=cfg.metadata,
             max_bytes=cfg.max_bytes,
             agreement_backend=cfg.agreement_backend,

@@ -457,6 +457,13 @@ def test_captions_option_with_consensus() -> None:
     caption = "Crowds gathered on the restored Mill Lane footbridge"
     assert caption in invoke("-b", "consensus", "--captions", str(news)).stdout
     assert caption not in invoke("-b", "consensus", "--no-captions", str(news)).stdout
+    # the same convention in diff (against gold: the gold's convention) and in batch
+    gold = SAMPLES / "news-hollinbridge-footbridge.txt"
+    for flag, changed in (("--captions", True), ("--no-captions", False)):
+        out = invoke("diff", str(news), "--gold", str(gold), "-b", "consensus", flag).stdout
+        assert any(caption in line for line in out.splitlines() if line.startswith("+")) is changed
+        rec = json.loads(invoke("batch", str(news), "-b", "consensus", "-f", "jsonl", flag).stdout)
+        assert (caption in rec["text"]) is changed
 
 
 class _Sleepy(Backend):
