@@ -352,6 +352,47 @@ def _assign(
     return align.owners(name)
 
 
+#: a repeated paragraph is restored from this many words (short repeats are furniture:
+#: "Advertisement", photo credits, "Reply")
+REPEAT_MIN_WORDS = 20
+
+
+def _repeats(prep: Prepared, held: Sequence[list[int]], kept_dom: Sequence[bool]) -> list[int]:
+    """DOM blocks to add as repeats of a kept paragraph: the page shows a paragraph (of
+    ``REPEAT_MIN_WORDS`` or more, body text) more often than the strongest member kept
+    it (it drops repeats) and another member kept it as often. As many as that member's
+    copies (at most the page's) less the strongest member's, first ones first."""
+    own = prep.tokens.get(prep.strongest, [])
+    by_key: dict[tuple[str, ...], list[int]] = {}
+    for j, toks in enumerate(own):
+        if len(toks) >= REPEAT_MIN_WORDS:
+            by_key.setdefault(tuple(toks), []).append(j)
+    if not by_key:
+        return []
+    dom: dict[tuple[str, ...], list[int]] = {}
+    for i, b in enumerate(prep.blocks):
+        key = tuple(b.toks)
+        if b.role == "body" and key in by_key:
+            dom.setdefault(key, []).append(i)
+    out: list[int] = []
+    for key, same in dom.items():
+        js = by_key[key]
+        if len(same) <= len(js) or not any(kept_dom[i] for i in same):
+            continue
+        others = max(
+            (
+                sum(1 for t in prep.tokens.get(m, []) if tuple(t) == key)
+                for m in prep.votes.members
+                if m != prep.strongest
+            ),
+            default=0,
+        )
+        used = {min(held[j]) for j in js if held[j]}
+        free = [i for i in same if i not in used]
+        out += free[: min(others, len(same)) - len(js)]
+    return out
+
+
 def combine(
     prep: Prepared,
     probs: Sequence[float],
@@ -435,7 +476,12 @@ def combine(
     if titles:
         lo = min(lo, titles[0])
     extras: list[tuple[Block, int]] = []
+    repeats = set(_repeats(prep, held, kept_dom))
     for i, d in enumerate(blocks):
+        if i in repeats:  # a kept paragraph shown again (the strongest member has it once)
+            kept_dom[i] = True
+            extras.append((Block(d.text, d.kind), i))
+            continue
         if owner[i] >= 0 or sel_strong[i]:
             continue
         add = False

@@ -191,6 +191,24 @@ def test_strongest_members_hidden_text_is_dropped() -> None:
     assert hidden in cons.consensus(visible, members=members).text
 
 
+def test_a_repeated_paragraph_is_kept_as_often_as_another_member_kept_it() -> None:
+    """trafilatura keeps a paragraph the page shows twice once; readability keeps both
+    copies: the consensus shows it twice, in place. When no other member kept it twice
+    (or it is short: furniture like "Advertisement"), once."""
+    twice = PARAS[1] + " " + PARAS[3]  # one long paragraph, shown twice
+    end = "</div></article>"
+    page = Page.from_html(
+        _page().html.replace(end, f"<p>{twice}</p><p>{PARAS[0]} again</p><p>{twice}</p>{end}")
+    )
+    traf = [*PARAS, twice, f"{PARAS[0]} again"]
+    both = [*PARAS, twice, f"{PARAS[0]} again", twice]
+    text = cons.consensus(page, members=_members(traf, both)).text
+    assert text.count(twice) == 2
+    assert text.index(twice) < text.index(f"{PARAS[0]} again") < text.rindex(twice)
+    once = cons.consensus(page, members=_members(traf, [*PARAS, twice, f"{PARAS[0]} again"]))
+    assert once.text.count(twice) == 1
+
+
 def test_unseen_texts() -> None:
     root = Page.from_html(
         '<body><p>seen</p><div aria-hidden="true">a <span hidden>b</span></div>'
