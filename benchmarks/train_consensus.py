@@ -17,6 +17,17 @@
 5. Exports that model (tree arrays, numpy-only at runtime) and writes
    ``benchmarks/CONSENSUS.md``.
 
+``--text-voter`` (an experiment, off by default): the text-mode classifier
+(``unboil.extractors.textmode``) as one more voter. Each block gets the text model's
+probability of being article text, computed over the sequence of the page's block texts
+as units (the context features see the neighbouring blocks), and its neighbours' mean.
+The shipped text model saw most of these pages, so it is never used here: text models
+are retrained with ``benchmarks/train_text.py``'s recipe on training pages only. In an
+outer fold, the test pages' probabilities come from a text model trained on the fold's
+training pages; the training pages' own are out-of-fold (``TEXT_INNER`` inner folds of
+the training pages). The final model's training pages get 5-fold out-of-fold
+probabilities; the Mozilla pages', a text model trained on all 181 pages.
+
 The decision thresholds (``consensus.DROP_BELOW``, ``ADD_ABOVE``) are fixed a priori;
 nothing here is tuned on the reported figures.
 """
@@ -24,6 +35,7 @@ nothing here is tuned on the reported figures.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import gzip
 import hashlib
@@ -42,8 +54,9 @@ from typing import Any
 import numpy as np
 
 from unboil.extractors import consensus as cons
+from unboil.extractors import textmode
 from unboil.extractors.base import Block, Extraction, ExtractOptions
-from unboil.extractors.blocks import SHINGLE, feature_names, label_blocks
+from unboil.extractors.blocks import SHINGLE, _neigh, feature_names, label_blocks
 from unboil.extractors.htmltree import body_of, element_blocks, parse_html
 from unboil.extractors.loading import load_bytes
 from unboil.extractors.page import Page
@@ -72,6 +85,14 @@ PARAMS: dict[str, Any] = {
     "early_stopping": False,
     "random_state": 0,
 }
+#: the text-mode classifier as one more voter (``--text-voter``; off in the shipped model)
+TEXT_VOTER = False
+#: the voter's columns, appended to the block features
+TEXT_FEATURES = ("text_p", "text_p_neigh")
+#: inner folds that give an outer fold's training pages out-of-fold text probabilities
+TEXT_INNER = 4
+#: folds that give the final model's training pages out-of-fold text probabilities
+TEXT_FINAL_FOLDS = 5
 
 
 @dataclass
@@ -237,6 +258,106 @@ def fit(data: list[Prepared]) -> Any:
     return clf
 
 
+# -- the text voter (``--text-voter``) ---------------------------------------------------
+
+
+@dataclass
+class TextData:
+    """Per page (by key): the text model's training document (the ``alltext`` dump as
+    units, features and labels, as ``train_text.prepare`` makes it) and the page's DOM
+    block texts as units with their features (what the voter reads)."""
+
+    train: dict[str, Any]
+    blocks: dict[str, Any]
+
+
+def _train_text() -> Any:
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import train_text
+
+    return train_text
+
+
+def text_data(data: list[Prepared], with_training: bool = True) -> TextData:
+    tt = _train_text()
+    train: dict[str, Any] = {}
+    if with_training:
+        docs = [tt.Doc(d.item.collection, d.item.key, d.item.html, d.item.gold) for d in data]
+        tt.prepare(docs)
+        train = {doc.key: doc for doc in docs}
+    blocks = {}
+    for d in data:
+        units = [b.text for b in d.prep.blocks]
+        doc = tt.Doc(d.item.collection, d.item.key, d.item.html, d.item.gold, units=units)
+        doc.X = textmode.features(units)
+        blocks[d.item.key] = doc
+    return TextData(train, blocks)
+
+
+def text_model(td: TextData, keys: list[str]) -> Any:
+    """A text model trained (train_text's recipe) on these pages only."""
+    return _train_text().fit([td.train[k] for k in keys])
+
+
+def text_probs(clf: Any, td: TextData, key: str) -> np.ndarray:
+    out: np.ndarray = _train_text().predict(clf, td.blocks[key])
+    return out
+
+
+def oof_text_probs(td: TextData, keys: list[str], folds: int, seed: int) -> dict[str, np.ndarray]:
+    """Out-of-fold text probabilities of these pages' blocks: each page's from a text
+    model trained on the other folds of ``keys`` only."""
+    from sklearn.model_selection import KFold
+
+    out: dict[str, np.ndarray] = {}
+    split = KFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in split.split(keys):
+        clf = text_model(td, [keys[i] for i in train])
+        for i in test:
+            out[keys[i]] = text_probs(clf, td, keys[i])
+    return out
+
+
+def text_columns(p: np.ndarray) -> np.ndarray:
+    """The voter's columns (``TEXT_FEATURES``) from the blocks' text probabilities."""
+    if not len(p):
+        return np.zeros((0, len(TEXT_FEATURES)))
+    return np.column_stack([p, _neigh(p)])
+
+
+def with_text(d: Prepared, p: np.ndarray) -> Prepared:
+    """The page with the voter's columns appended to its features (and its dropout
+    copy's: the text probabilities do not depend on the members)."""
+    cols = text_columns(p)
+    prep = dataclasses.replace(d.prep, X=np.hstack([d.prep.X, cols]))
+    dropped = None
+    if d.dropped is not None:
+        dropped = dataclasses.replace(d.dropped, X=np.hstack([d.dropped.X, cols]))
+    return Prepared(d.item, d.page, prep, d.labels, d.train_mask, dropped)
+
+
+def text_fold(
+    data: list[Prepared], td: TextData, train: Any, test: Any, seed: int
+) -> list[Prepared]:
+    """The pages with the voter's columns for one outer fold: out-of-fold (inner
+    folds) on its training pages, from a model of all its training pages on its test
+    pages."""
+    keys = [data[i].item.key for i in train]
+    inner = oof_text_probs(td, keys, TEXT_INNER, seed)
+    clf = text_model(td, keys)
+    out = list(data)
+    for i in train:
+        out[i] = with_text(data[i], inner[data[i].item.key])
+    for i in test:
+        out[i] = with_text(data[i], text_probs(clf, td, data[i].item.key))
+    return out
+
+
+def model_features() -> list[str]:
+    return feature_names(len(MEMBERS)) + (list(TEXT_FEATURES) if TEXT_VOTER else [])
+
+
 def consensus_text(
     d: Prepared,
     probs: np.ndarray,
@@ -304,7 +425,7 @@ def export(
     thresholds: tuple[float, float],
     trained_on: list[str],
 ) -> dict[str, Any]:
-    arrays = cons.export_trees(clf, feature_names(len(MEMBERS)))
+    arrays = cons.export_trees(clf, model_features())
     data = {
         "format": "unboil-consensus-trees",
         "version": 1,
@@ -363,11 +484,11 @@ def timing(items: list[Item], tree_model: cons.TreeModel) -> tuple[float, float,
 
 
 def fmt(s: Score) -> str:
-    return f"{s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f}"
+    return f"{s.precision:.3f} | {s.recall:.3f} | {s.f1:.4f}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    global MEMBERS, DROPOUT, WEIGHTS
+    global MEMBERS, DROPOUT, WEIGHTS, TEXT_VOTER
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
@@ -395,7 +516,13 @@ def main(argv: list[str] | None = None) -> int:
         default=WEIGHTS,
         help="training weight of a block: sqrt(its shingles), its shingles, or 1",
     )
+    ap.add_argument(
+        "--text-voter",
+        action="store_true",
+        help="the text-mode classifier as one more voter (text models retrained in-fold)",
+    )
     args = ap.parse_args(argv)
+    TEXT_VOTER = args.text_voter
     DROPOUT = not args.no_dropout
     WEIGHTS = args.weights
     MEMBERS = tuple(m.strip() for m in args.members.split(",") if m.strip())
@@ -408,6 +535,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"members on {len(sh_items)} Scrapinghub pages: {time.time() - t0:.1f}s", flush=True)
     sh = prepare_all(sh_items, sh_out)
     print(f"prepared: {time.time() - t0:.1f}s", flush=True)
+    td = text_data(sh) if TEXT_VOTER else None
+    if td is not None:
+        print(f"text voter data: {time.time() - t0:.1f}s", flush=True)
 
     # -- cross-validation by page
     kf = KFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
@@ -419,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     fallback: list[tuple[str, str]] = []  # consensus with the strongest member removed
     prior = (cons.DROP_BELOW, cons.ADD_ABOVE)
     for k, (train, test) in enumerate(kf.split(sh)):
-        train_data = [sh[i] for i in train]
+        data = sh if td is None else text_fold(sh, td, train, test, args.seed + 2000 + k)
+        train_data = [data[i] for i in train]
         if args.fixed_thresholds:
             chosen = prior
         else:
@@ -429,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
         clf = fit(train_data)
         pairs: dict[str, list[tuple[str, str]]] = {n: [] for n in names}
         for i in test:
-            d = sh[i]
+            d = data[i]
             probs = predict(clf, d)
             pairs["consensus"].append((consensus_text(d, probs, default, chosen), d.item.gold))
             if d.dropped is not None:
@@ -454,15 +585,20 @@ def main(argv: list[str] | None = None) -> int:
         cv["consensus without " + MEMBERS[0]] = score(fallback)
     print("cross-validated (181 pages):")
     for n in cv:
-        print(f"  {n:12s} P {cv[n].precision:.3f} R {cv[n].recall:.3f} F1 {cv[n].f1:.3f}")
+        print(f"  {n:12s} P {cv[n].precision:.3f} R {cv[n].recall:.3f} F1 {cv[n].f1:.4f}")
 
     # -- final model on all pages; its thresholds by the same inner procedure
+    final = sh
+    if td is not None:
+        keys = [d.item.key for d in sh]
+        oof = oof_text_probs(td, keys, TEXT_FINAL_FOLDS, args.seed + 3000)
+        final = [with_text(d, oof[d.item.key]) for d in sh]
     if args.fixed_thresholds:
         thresholds = prior
     else:
-        thresholds, inner_f1 = choose_thresholds(sh, args.seed + len(fold_thresholds))
+        thresholds, inner_f1 = choose_thresholds(final, args.seed + len(fold_thresholds))
         print(f"all pages: inner CV chose {thresholds} (inner F1 {inner_f1:.4f})")
-    clf = fit(sh)
+    clf = fit(final)
     meta = {
         "trained_on": f"scrapinghub article-extraction-benchmark, {len(sh)} pages",
         "trained": datetime.date.today().isoformat(),
@@ -476,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     digests = sorted(cons.page_digest(d.item.html) for d in sh)
     data = export(clf, tmp_model, meta, thresholds, digests)
     tree_model = cons.TreeModel(data)
-    X_all = np.vstack([d.prep.X for d in sh])
+    X_all = np.vstack([d.prep.X for d in final])
     diff = np.abs(tree_model.predict_proba(X_all) - clf.predict_proba(X_all)[:, 1]).max()
     print(f"exported model: max |numpy - sklearn| = {diff:.2e}")
     if diff > 1e-6:
@@ -489,6 +625,10 @@ def main(argv: list[str] | None = None) -> int:
         mz_items = mozilla()
         mz_out = member_outputs(mz_items)
         mz = prepare_all(mz_items, mz_out)
+        if td is not None:
+            text_clf = text_model(td, [d.item.key for d in sh])
+            mtd = text_data(mz, with_training=False)
+            mz = [with_text(d, text_probs(text_clf, mtd, d.item.key)) for d in mz]
         moz_n = len(mz)
         caps = ExtractOptions(captions=True)
         mpairs: dict[str, list[tuple[str, str]]] = {n: [] for n in names}
@@ -501,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Mozilla ({moz_n} pages, model trained on all Scrapinghub pages, captions on):")
         for n in names:
             s = moz_rows[n]
-            print(f"  {n:12s} P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}")
+            print(f"  {n:12s} P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.4f}")
 
     # -- timing
     ms_traf = ms_cons = 0.0
@@ -652,7 +792,7 @@ def write_report(
         "## Model",
         "",
         f"`extractors/models/consensus.json`, {size / 1024:.0f} KiB, "
-        f"{len(feature_names(len(MEMBERS)))} features.",
+        f"{len(model_features())} features.",
         "",
     ]
     REPORT.write_text("\n".join(lines), encoding="utf-8")
