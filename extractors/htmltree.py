@@ -319,9 +319,9 @@ def text_blocks(text: str | None, kind: str = "p") -> list[Block]:
 
 def page_title(root: HtmlElement) -> str | None:
     """The text of the document's ``<title>``, else its ``og:title``; None when empty."""
-    for el in root.iter("title"):
-        parent = el.getparent()
-        if parent is not None and parent.tag == "head":
+    # the head's own children (not a walk of the whole page: svg has titles too)
+    for head in root.iterchildren("head"):
+        for el in head.iterchildren("title"):
             title = collapse_ws(el.text_content())
             if title:
                 return title

@@ -409,3 +409,14 @@ def test_trafilatura_without_metadata_gives_the_same_text() -> None:
     assert lean.text == full.text
     assert full.metadata.get("date") and not lean.metadata
     assert lean.title and "Kim Jong-un" in lean.title
+
+
+def test_page_title_is_the_heads_title_else_og_title() -> None:
+    from unboil.extractors.htmltree import page_title, parse_html
+
+    assert page_title(parse_html("<title>A  b</title><p>x<svg><title>icon</title></svg>")) == "A b"
+    assert page_title(parse_html("<p>x</p><svg><title>icon</title></svg>")) is None
+    head = '<head><title> </title><meta property="og:title" content="OG  title"></head>'
+    assert page_title(parse_html(f"<html>{head}<body><title>body</title></body></html>")) == (
+        "OG title"
+    )
