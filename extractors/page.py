@@ -54,7 +54,7 @@ class Page:
         ``copy_tree()`` instead."""
         from .htmltree import parse_html
 
-        return parse_html(self.safe_html, safe=True)
+        return parse_html(self.html)  # cleaned as safe_html is, on the bytes (in C)
 
     def copy_tree(self) -> HtmlElement:
         return copy.deepcopy(self.tree)

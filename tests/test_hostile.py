@@ -19,6 +19,8 @@ from pathlib import Path
 
 import names
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile
@@ -427,3 +429,18 @@ def test_character_references_to_control_characters() -> None:
         result = get(backend).extract(page)
         assert result.error is None, (backend, result.error)
         assert result.quality["control_share"] == 0, backend
+
+
+_REFS = ["&#", "&#x", "&#X", "0", "1", "3", "9", "a", "D", "d", "8", "f", "F", "e", ";", "x", " "]
+_ODD = ["\x00", "\x0b", "\x0c", "\x1f", "\t", "\ud800", "\udfff", "\ufffe", "\uffff", "é", "😀"]
+_MARKUP_PIECES = st.sampled_from([*_REFS, *_ODD])
+
+
+@given(st.lists(_MARKUP_PIECES, max_size=14).map("".join))
+@settings(max_examples=800, deadline=None)
+def test_the_bytes_cleaning_is_the_str_cleaning(html: str) -> None:
+    """``parse_html`` cleans the page's UTF-8 bytes in C (``safe_bytes``); the libraries
+    that parse the page themselves get ``safe_markup``'s str: the same text."""
+    from unboil.extractors.htmltree import safe_bytes, safe_markup
+
+    assert safe_bytes(html) == safe_markup(html).encode("utf-8", "replace")
