@@ -362,22 +362,22 @@ def _repeats(prep: Prepared, held: Sequence[list[int]], kept_dom: Sequence[bool]
     ``REPEAT_MIN_WORDS`` or more, body text) more often than the strongest member kept
     it (it drops repeats) and another member kept it as often. As many as that member's
     copies (at most the page's) less the strongest member's, first ones first."""
-    own = prep.tokens.get(prep.strongest, [])
-    by_key: dict[tuple[str, ...], list[int]] = {}
-    for j, toks in enumerate(own):
-        if len(toks) >= REPEAT_MIN_WORDS:
-            by_key.setdefault(tuple(toks), []).append(j)
-    if not by_key:
-        return []
-    dom: dict[tuple[str, ...], list[int]] = {}
+    # the page's repeated paragraphs first (grouped by text: usually there are none)
+    groups: dict[str, list[int]] = {}
     for i, b in enumerate(prep.blocks):
-        key = tuple(b.toks)
-        if b.role == "body" and key in by_key:
-            dom.setdefault(key, []).append(i)
+        if b.role == "body" and len(b.toks) >= REPEAT_MIN_WORDS:
+            groups.setdefault(b.text, []).append(i)
+    dom = {tuple(prep.blocks[ids[0]].toks): ids for ids in groups.values() if len(ids) > 1}
+    if not dom:
+        return []
+    by_key: dict[tuple[str, ...], list[int]] = {}
+    for j, toks in enumerate(prep.tokens.get(prep.strongest, [])):
+        if len(toks) >= REPEAT_MIN_WORDS and tuple(toks) in dom:
+            by_key.setdefault(tuple(toks), []).append(j)
     out: list[int] = []
     for key, same in dom.items():
-        js = by_key[key]
-        if len(same) <= len(js) or not any(kept_dom[i] for i in same):
+        js = by_key.get(key, [])
+        if not js or len(same) <= len(js) or not any(kept_dom[i] for i in same):
             continue
         others = max(
             (
