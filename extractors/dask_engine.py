@@ -84,12 +84,13 @@ _POOL_KEY: tuple[Any, ...] = ()
 _POOL_LOCK = threading.Lock()
 
 
-def _worker_pool(backends: tuple[str, ...], recycle: int) -> Any:
+def _worker_pool(backends: tuple[str, ...], recycle: int, metadata: bool = False) -> Any:
     """This worker process's pebble pool (made on first use, and again when a run
     asks for other backends or another recycling)."""
     global _POOL, _POOL_KEY
     with _POOL_LOCK:
-        if _POOL is not None and ((backends, recycle) != _POOL_KEY or not _POOL.active):
+        key = (backends, recycle, metadata)
+        if _POOL is not None and (key != _POOL_KEY or not _POOL.active):
             _POOL.stop()
             _POOL.join()
             _POOL = None
@@ -104,7 +105,7 @@ def _worker_pool(backends: tuple[str, ...], recycle: int) -> Any:
                     "processes: start workers with DASK_DISTRIBUTED__WORKER__DAEMON=False"
                 )
             for name in backends:
-                _preload(name)
+                _preload(name, metadata)
             _quick_pebble()
             try:
                 from distributed import get_worker
@@ -119,7 +120,7 @@ def _worker_pool(backends: tuple[str, ...], recycle: int) -> Any:
                 initargs=(os.getpid(),),
                 context=_mp_context(),
             )
-            _POOL_KEY = (backends, recycle)
+            _POOL_KEY = key
         return _POOL
 
 
@@ -161,7 +162,7 @@ def run_partition(
 ) -> list[dict[str, Any]]:
     """Runs on a Dask worker: every page of a partition through ``process_page``, each
     with its timeout, in this worker's process pool; their records, in order."""
-    pool = _worker_pool(backends, recycle)
+    pool = _worker_pool(backends, recycle, any(task.metadata for task in tasks))
     futures = [pool.schedule(process_page, (task,), timeout=timeout) for task in tasks]
     return [_record(task, fut, timeout) for task, fut in zip(tasks, futures, strict=True)]
 
