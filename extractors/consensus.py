@@ -357,6 +357,13 @@ def _assign(
 REPEAT_MIN_WORDS = 20
 
 
+#: a standfirst (lead) the strongest member did not keep is added only on the evidence
+#: that keeps the strongest member's own blocks (p >= drop_below), not on any vote alone
+LEAD_NEEDS_P = True
+#: the strongest member's longest body block is kept when less body text would be kept
+KEEP_ARTICLE = True
+
+
 def _repeats(prep: Prepared, held: Sequence[list[int]], kept_dom: Sequence[bool]) -> list[int]:
     """DOM blocks to add as repeats of a kept paragraph: the page shows a paragraph (of
     ``REPEAT_MIN_WORDS`` or more, body text) more often than the strongest member kept
@@ -419,54 +426,81 @@ def combine(
     own_words = sum(map(len, own_toks)) or 1
     vetoed_words = sum(blocks[i].words for i, j in enumerate(owner) if j >= 0 and blocks[i].veto)
     veto = vetoed_words < VETO_MAX_SHARE * own_words
-    kept_dom = [False] * len(blocks)
-    out: list[tuple[Block, int]] = []  # (block, DOM position)
-    last = -1
     hidden: TextIndex | None = None
-    for j, block in enumerate(own):
-        ds = held[j]
-        pos = min(ds) if ds else last
-        last = max(last, pos)
-        if not ds:  # in no visible block: kept unless it is the text of hidden elements
-            if hidden is None:  # hidden elements' and menus' text (the page's unseen text)
-                texts = unseen_texts(prep.root) if prep.root is not None else []
-                hidden = TextIndex.of(texts)
-            if hidden.words == 0 or hidden.coverage(own_toks[j], inside=0.0) < 0.5:
-                out.append((block, pos))
-            continue
-        if len(ds) == 1:  # the usual case, as the general one below computes it
-            d = blocks[ds[0]]
-            if d.role == "body":
-                w = max(1, d.words - SHINGLE + 1)
-                p = probs[ds[0]] * w / w
-                keep = p >= drop_below and (w if veto and d.veto else 0) * 2 < w
+    # the strongest member's longest block of body text: its article's main paragraph,
+    # kept when the model would keep less body text than it (the model is not trained
+    # to tell a page without an article)
+    longest = -1
+    if KEEP_ARTICLE:
+        body_words = [
+            len(own_toks[j]) if any(blocks[i].role == "body" for i in held[j]) else 0
+            for j in range(len(own))
+        ]
+        if body_words and max(body_words) > 0:
+            longest = body_words.index(max(body_words))
+
+    def take(bar: float, force: int = -1) -> tuple[list[tuple[Block, int]], list[bool], int]:
+        """The strongest member's blocks kept with ``bar`` as drop_below (and its block
+        ``force`` whatever its probability), the kept DOM blocks, and the words of its
+        kept blocks of body text."""
+        nonlocal hidden
+        kept_dom = [False] * len(blocks)
+        out: list[tuple[Block, int]] = []  # (block, DOM position)
+        last = -1
+        kept_body = 0
+        for j, block in enumerate(own):
+            ds = held[j]
+            pos = min(ds) if ds else last
+            last = max(last, pos)
+            if not ds:  # in no visible block: kept unless it is the text of hidden elements
+                if hidden is None:  # hidden elements' and menus' text (the page's unseen text)
+                    texts = unseen_texts(prep.root) if prep.root is not None else []
+                    hidden = TextIndex.of(texts)
+                if hidden.words == 0 or hidden.coverage(own_toks[j], inside=0.0) < 0.5:
+                    out.append((block, pos))
+                continue
+            if len(ds) == 1:  # the usual case, as the general one below computes it
+                d = blocks[ds[0]]
+                if d.role == "body":
+                    keep = (probs[ds[0]] >= bar or j == force) and not (veto and d.veto)
+                    kept_body += len(own_toks[j]) if keep else 0
+                else:
+                    keep = d.role != "title" and (
+                        d.role != "caption" or options.captions is not False
+                    )
+                if keep:
+                    out.append((block, pos))
+                    kept_dom[ds[0]] = True
+                continue
+            weight = {i: max(1, blocks[i].words - SHINGLE + 1) for i in ds}
+            role_words: dict[str, int] = {}
+            for i in ds:
+                role_words[blocks[i].role] = role_words.get(blocks[i].role, 0) + weight[i]
+            role = max(role_words, key=lambda r: role_words[r])
+            if role == "title":
+                keep = False  # the headline is the --title option's
+            elif role == "caption":
+                keep = options.captions is not False
+            elif role == "lead":
+                keep = True
             else:
-                keep = d.role != "title" and (d.role != "caption" or options.captions is not False)
+                body = [i for i in ds if blocks[i].role == "body"] or ds
+                total = sum(weight[i] for i in body)
+                p = sum(probs[i] * weight[i] for i in body) / total
+                vetoed = sum(weight[i] for i in body if blocks[i].veto) if veto else 0
+                keep = (p >= bar or j == force) and vetoed * 2 < total
+                kept_body += len(own_toks[j]) if keep else 0
             if keep:
                 out.append((block, pos))
-                kept_dom[ds[0]] = True
-            continue
-        weight = {i: max(1, blocks[i].words - SHINGLE + 1) for i in ds}
-        role_words: dict[str, int] = {}
-        for i in ds:
-            role_words[blocks[i].role] = role_words.get(blocks[i].role, 0) + weight[i]
-        role = max(role_words, key=lambda r: role_words[r])
-        if role == "title":
-            keep = False  # the headline is the --title option's
-        elif role == "caption":
-            keep = options.captions is not False
-        elif role == "lead":
-            keep = True
-        else:
-            body = [i for i in ds if blocks[i].role == "body"] or ds
-            total = sum(weight[i] for i in body)
-            p = sum(probs[i] * weight[i] for i in body) / total
-            vetoed = sum(weight[i] for i in body if blocks[i].veto) if veto else 0
-            keep = p >= drop_below and vetoed * 2 < total
-        if keep:
-            out.append((block, pos))
-            for i in ds:
-                kept_dom[i] = True
+                for i in ds:
+                    kept_dom[i] = True
+
+        return out, kept_dom, kept_body
+
+    out, kept_dom, kept_body = take(drop_below)
+    if longest >= 0 and kept_body < len(own_toks[longest]):
+        # less body text kept than the article's main paragraph: that paragraph stays
+        out, kept_dom, kept_body = take(drop_below, longest)
 
     sel_strong = prep.votes.selected[prep.strongest] if own else [False] * len(blocks)
     span = [i for i, k in enumerate(kept_dom) if k]
@@ -493,6 +527,7 @@ def combine(
             add = options.captions is True and lo <= i <= hi
         elif d.role == "lead":
             add = any(prep.votes.selected[m][i] for m in prep.votes.members) and i <= hi
+            add = add and (not LEAD_NEEDS_P or probs[i] >= drop_below)
         if add:
             kept_dom[i] = True
             extras.append((Block(d.text, d.kind), i))

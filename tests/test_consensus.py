@@ -209,6 +209,38 @@ def test_a_repeated_paragraph_is_kept_as_often_as_another_member_kept_it() -> No
     assert once.text.count(twice) == 1
 
 
+def _probs(prep: cons.Prepared, low: str, p: float) -> list[float]:
+    """The block holding ``low``: ``p``; every other block 0.6 (kept when the strongest
+    member has it, not added when it has not, with the default thresholds)."""
+    return [p if low in b.text else 0.6 for b in prep.blocks]
+
+
+def test_a_lead_the_strongest_member_left_out_needs_the_models_evidence() -> None:
+    lead = "Engineers fear the old stone piers may not survive another winter of floods."
+    page = Page.from_html(
+        _page().html.replace(
+            f"<h1>{HEADLINE}</h1>", f'<h1>{HEADLINE}</h1><p class="standfirst">{lead}</p>'
+        )
+    )
+    prep = cons.prepare(page, _members(PARAS, [lead, *PARAS]))
+    assert next(b for b in prep.blocks if b.text == lead).role == "lead"
+    for p, added in ((0.9, True), (0.1, False)):
+        blocks, _ = cons.combine(prep, _probs(prep, lead, p), drop_below=0.35)
+        assert (lead in [b.text for b in blocks]) is added
+
+
+def test_the_strongest_members_main_paragraph_stays_when_little_else_would() -> None:
+    """The model dropping the long paragraph of trafilatura's article but keeping a short
+    line: the paragraph stays (a page whose article the model rejects whole is the
+    model's error). Another as long body paragraph kept: the model decides."""
+    prep = cons.prepare(_page(), _members([SUBHEAD, PARAS[0]], PARAS))
+    blocks, _ = cons.combine(prep, _probs(prep, PARAS[0], 0.1), drop_below=0.35)
+    assert [b.text for b in blocks] == [SUBHEAD, PARAS[0]]
+    prep = cons.prepare(_page(), _members([PARAS[0], SUBHEAD, PARAS[2]], PARAS))
+    blocks, _ = cons.combine(prep, _probs(prep, PARAS[0], 0.1), drop_below=0.35)
+    assert [b.text for b in blocks] == [SUBHEAD, PARAS[2]]
+
+
 def test_unseen_texts() -> None:
     root = Page.from_html(
         '<body><p>seen</p><div aria-hidden="true">a <span hidden>b</span></div>'
