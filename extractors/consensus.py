@@ -357,13 +357,6 @@ def _assign(
 REPEAT_MIN_WORDS = 20
 
 
-#: a standfirst (lead) the strongest member did not keep is added only on the evidence
-#: that keeps the strongest member's own blocks (p >= drop_below), not on any vote alone
-LEAD_NEEDS_P = True
-#: the strongest member's longest body block is kept when less body text would be kept
-KEEP_ARTICLE = True
-
-
 def _repeats(prep: Prepared, held: Sequence[list[int]], kept_dom: Sequence[bool]) -> list[int]:
     """DOM blocks to add as repeats of a kept paragraph: the page shows a paragraph (of
     ``REPEAT_MIN_WORDS`` or more, body text) more often than the strongest member kept
@@ -430,19 +423,15 @@ def combine(
     # the strongest member's longest block of body text: its article's main paragraph,
     # kept when the model would keep less body text than it (the model is not trained
     # to tell a page without an article)
-    longest = -1
-    if KEEP_ARTICLE:
-        body_words = [
-            len(own_toks[j]) if any(blocks[i].role == "body" for i in held[j]) else 0
-            for j in range(len(own))
-        ]
-        if body_words and max(body_words) > 0:
-            longest = body_words.index(max(body_words))
+    body_words = [
+        len(own_toks[j]) if any(blocks[i].role == "body" for i in held[j]) else 0
+        for j in range(len(own))
+    ]
+    longest = body_words.index(max(body_words)) if any(body_words) else -1
 
-    def take(bar: float, force: int = -1) -> tuple[list[tuple[Block, int]], list[bool], int]:
-        """The strongest member's blocks kept with ``bar`` as drop_below (and its block
-        ``force`` whatever its probability), the kept DOM blocks, and the words of its
-        kept blocks of body text."""
+    def take(force: int = -1) -> tuple[list[tuple[Block, int]], list[bool], int]:
+        """The strongest member's blocks kept (its block ``force`` whatever its
+        probability), the kept DOM blocks, and the words of its kept body blocks."""
         nonlocal hidden
         kept_dom = [False] * len(blocks)
         out: list[tuple[Block, int]] = []  # (block, DOM position)
@@ -462,7 +451,7 @@ def combine(
             if len(ds) == 1:  # the usual case, as the general one below computes it
                 d = blocks[ds[0]]
                 if d.role == "body":
-                    keep = (probs[ds[0]] >= bar or j == force) and not (veto and d.veto)
+                    keep = (probs[ds[0]] >= drop_below or j == force) and not (veto and d.veto)
                     kept_body += len(own_toks[j]) if keep else 0
                 else:
                     keep = d.role != "title" and (
@@ -488,7 +477,7 @@ def combine(
                 total = sum(weight[i] for i in body)
                 p = sum(probs[i] * weight[i] for i in body) / total
                 vetoed = sum(weight[i] for i in body if blocks[i].veto) if veto else 0
-                keep = (p >= bar or j == force) and vetoed * 2 < total
+                keep = (p >= drop_below or j == force) and vetoed * 2 < total
                 kept_body += len(own_toks[j]) if keep else 0
             if keep:
                 out.append((block, pos))
@@ -497,10 +486,10 @@ def combine(
 
         return out, kept_dom, kept_body
 
-    out, kept_dom, kept_body = take(drop_below)
-    if longest >= 0 and kept_body < len(own_toks[longest]):
+    out, kept_dom, kept_body = take()
+    if longest >= 0 and kept_body < body_words[longest]:
         # less body text kept than the article's main paragraph: that paragraph stays
-        out, kept_dom, kept_body = take(drop_below, longest)
+        out, kept_dom, kept_body = take(longest)
 
     sel_strong = prep.votes.selected[prep.strongest] if own else [False] * len(blocks)
     span = [i for i, k in enumerate(kept_dom) if k]
@@ -525,9 +514,9 @@ def combine(
             add = probs[i] >= add_above
         elif d.role == "caption":
             add = options.captions is True and lo <= i <= hi
-        elif d.role == "lead":
-            add = any(prep.votes.selected[m][i] for m in prep.votes.members) and i <= hi
-            add = add and (not LEAD_NEEDS_P or probs[i] >= drop_below)
+        elif d.role == "lead":  # a member's vote and the evidence that keeps own blocks
+            voted = any(prep.votes.selected[m][i] for m in prep.votes.members)
+            add = voted and i <= hi and probs[i] >= drop_below
         if add:
             kept_dom[i] = True
             extras.append((Block(d.text, d.kind), i))

@@ -58,7 +58,7 @@ def _parser() -> lxml.html.HTMLParser:
     return parser
 
 
-def parse_html(html: str, *, safe: bool = False) -> HtmlElement:
+def parse_html(html: str) -> HtmlElement:
     """Parse a decoded document. Never raises for odd input: an empty, comment-only
     or doctype-only document gives an empty ``<html>`` element.
 
@@ -68,12 +68,11 @@ def parse_html(html: str, *, safe: bool = False) -> HtmlElement:
     as character references, are dropped (``safe_markup``). What lies deeper than
     libxml2's nesting limit (256), which it silently drops, is kept: the excess
     nesting is removed and the document parsed again (``flatten_deep``).
-    ``safe``: ``html`` went through ``safe_markup`` already (``Page.safe_html``).
     """
     import lxml.html
     from lxml import etree
 
-    data = html.encode("utf-8", "replace") if safe else safe_bytes(html)
+    data = safe_bytes(html)
     root = None
     if data.strip():
         parser = _parser()
@@ -82,7 +81,7 @@ def parse_html(html: str, *, safe: bool = False) -> HtmlElement:
             if _cut_at_depth_limit(parser):
                 # libxml2 silently dropped everything nested deeper than its limit:
                 # parse again with the excess nesting removed (the text stays).
-                flat = flatten_deep(html if safe else safe_markup(html))
+                flat = flatten_deep(safe_markup(html))
                 if flat is not None:
                     root = etree.fromstring(flat.encode("utf-8", "replace"), parser)
         except etree.LxmlError:
@@ -289,7 +288,7 @@ def page_html(page: Page, safe_depth: int = MAX_DEPTH) -> str:
     """
     html = page.info.get("_library_html")
     if html is None:
-        html = page.info["_library_html"] = _DECL_TAG.sub(_declaration, page.safe_html)
+        html = page.info["_library_html"] = _DECL_TAG.sub(_declaration, safe_markup(page.html))
     html = str(html)
     if html.count("<") - html.count("</") <= safe_depth:
         return html
@@ -719,16 +718,23 @@ def detect_languages(
     return [(lang, rank) for lang, rank in guesses if normalize_language(lang) == lang][:n]
 
 
-def _visible_text(root: HtmlElement, limit: int = _DETECT_CHARS) -> str:
-    text = []
+def text_sample(texts: Iterable[str], limit: int = _DETECT_CHARS) -> str:
+    """The texts joined by newlines, taken until they hold ``limit`` characters (what
+    language detection reads)."""
+    out = []
     size = 0
-    # The walk stops once its blocks hold ``limit`` characters: what follows is not used.
-    for block in _Walker(_HTML, True, limit).walk(body_of(root)):
-        text.append(block.text)
-        size += len(block.text) + 1
+    for text in texts:
+        out.append(text)
+        size += len(text) + 1
         if size >= limit:
             break
-    return "\n".join(text)
+    return "\n".join(out)
+
+
+def _visible_text(root: HtmlElement, limit: int = _DETECT_CHARS) -> str:
+    # The walk stops once its blocks hold ``limit`` characters: what follows is not used.
+    blocks = _Walker(_HTML, True, limit).walk(body_of(root))
+    return text_sample((block.text for block in blocks), limit)
 
 
 def page_language(page: Page) -> str | None:

@@ -40,21 +40,12 @@ class Page:
         return cls(source=source, html=html, raw=html.encode("utf-8", "replace"), url=url)
 
     @cached_property
-    def safe_html(self) -> str:
-        """``html`` without the characters lxml refuses (``htmltree.safe_markup``),
-        computed once for the tree and for the libraries that parse the page
-        themselves."""
-        from .htmltree import safe_markup
-
-        return safe_markup(self.html)
-
-    @cached_property
     def tree(self) -> HtmlElement:
         """The page parsed by lxml, once. Backends that modify a tree must use
         ``copy_tree()`` instead."""
         from .htmltree import parse_html
 
-        return parse_html(self.html)  # cleaned as safe_html is, on the bytes (in C)
+        return parse_html(self.html)
 
     def copy_tree(self) -> HtmlElement:
         return copy.deepcopy(self.tree)

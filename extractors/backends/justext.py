@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..base import Backend, Block, Extraction, ExtractOptions
 
@@ -67,19 +67,6 @@ def stoplist(language: str | None) -> tuple[str, frozenset[str]]:
     return (name or "all"), words
 
 
-def _sample(paragraphs: list[Any], limit: int = 6000) -> str:
-    """The paragraphs' text, up to about ``limit`` characters (what language
-    detection reads)."""
-    text: list[str] = []
-    size = 0
-    for paragraph in paragraphs:
-        text.append(paragraph.text)
-        size += len(paragraph.text) + 1
-        if size >= limit:
-            break
-    return "\n".join(text)
-
-
 def _kind(dom_path: str, is_heading: bool) -> str:
     tags = dom_path.split(".")
     if is_heading:
@@ -107,7 +94,13 @@ class JusTextBackend(Backend):
             revise_paragraph_classification,
         )
 
-        from ..htmltree import choose_language, declared_language, page_title, quiet_logs
+        from ..htmltree import (
+            choose_language,
+            declared_language,
+            page_title,
+            quiet_logs,
+            text_sample,
+        )
 
         quiet_logs("justext")
         # justext.justext() step by step, on the shared tree rather than a parse of its
@@ -116,7 +109,8 @@ class JusTextBackend(Backend):
         paragraphs = ParagraphMaker.make_paragraphs(dom)
         # The language is checked on the paragraphs' text (the page's visible text,
         # already at hand), as ``Page.language`` checks it on a walk of its own.
-        language = choose_language(declared_language(page.tree), _sample(paragraphs))
+        sample = text_sample(p.text for p in paragraphs)
+        language = choose_language(declared_language(page.tree), sample)
         stoplist_name, words = stoplist(language)
         classify_paragraphs(paragraphs, words)
         revise_paragraph_classification(paragraphs)
