@@ -36,7 +36,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .blocks import MENU_TAGS, is_hidden
+from .blocks import is_unseen
 from .htmltree import BLOCK_TAGS, SKIP_TAGS, body_of, collapse_ws, strip_invisible
 from .scoring import tokens
 
@@ -86,9 +86,7 @@ class Run:
 
 
 def _skipped(el: HtmlElement) -> bool:
-    return (
-        not isinstance(el.tag, str) or el.tag in SKIP_TAGS or el.tag in MENU_TAGS or is_hidden(el)
-    )
+    return not isinstance(el.tag, str) or el.tag in SKIP_TAGS or is_unseen(el)
 
 
 def runs(root: HtmlElement) -> list[Run]:

@@ -245,6 +245,12 @@ def _hidden(attrs: Mapping[str, str]) -> bool:
 MENU_TAGS = frozenset({"select"})
 
 
+def is_unseen(el: HtmlElement) -> bool:
+    """A menu or a hidden element (of a page element: not a comment, not SKIP_TAGS):
+    its text is not the page's text as a reader sees it."""
+    return el.tag in MENU_TAGS or (bool(el.attrib) and is_hidden(el))
+
+
 def unseen_texts(root: HtmlElement) -> list[str]:
     """The text that ``segment`` leaves out as unseen: hidden elements (``is_hidden``)
     and menus (``MENU_TAGS``), a string per text node (a menu's options one by one);
@@ -252,9 +258,7 @@ def unseen_texts(root: HtmlElement) -> list[str]:
     hidden = [
         el
         for el in body_of(root).iter()
-        if isinstance(el.tag, str)
-        and el.tag not in SKIP_TAGS
-        and (el.tag in MENU_TAGS or (el.attrib and is_hidden(el)))
+        if isinstance(el.tag, str) and el.tag not in SKIP_TAGS and is_unseen(el)
     ]
     found = set(hidden)
     out: list[str] = []
