@@ -152,6 +152,7 @@ def _own_mask(el: HtmlElement) -> int:
 
 _tag_masks: dict[str, int] = {}
 _name_masks: dict[str, int] = {}
+_name_vetoes: dict[str, bool] = {}
 
 
 def _names_mask(names: str) -> int:
@@ -171,8 +172,15 @@ def _names_mask(names: str) -> int:
 
 
 def _vetoed(attrs: Mapping[str, str]) -> bool:
-    names = " ".join(filter(None, map(attrs.get, _NAME_ATTRS))).lower()
-    return bool(VETO_TOKENS.intersection(_SPLIT.split(names)))
+    names = " ".join(filter(None, map(attrs.get, _NAME_ATTRS)))
+    if not names:
+        return False
+    cached = _name_vetoes.get(names)
+    if cached is None:
+        cached = bool(VETO_TOKENS.intersection(_SPLIT.split(names.lower())))
+        if len(_name_vetoes) < 20_000:
+            _name_vetoes[names] = cached
+    return cached
 
 
 @dataclass
@@ -271,36 +279,44 @@ def unseen_texts(root: HtmlElement) -> list[str]:
 def segment(root: HtmlElement) -> list[DomBlock]:
     """The visible text of a parsed page as ``DomBlock``\\ s in page order."""
     body = body_of(root)
+    if not isinstance(body.tag, str) or body.tag in SKIP_TAGS or is_hidden(body):
+        return []
     blocks: list[DomBlock] = []
     buf: list[str] = []
-    # the OR of the masks / boxes and the AND of the vetoes of the run's non-blank
-    # pieces, its link characters, and whether it has a non-blank piece at all
-    state = {"mask": 0, "link": 0, "box": 0, "veto": 1, "text": 0}
-    block_tags: list[str] = [body.tag if isinstance(body.tag, str) else "body"]
+    # the run of text pieces since the last block boundary: the OR of the masks / boxes
+    # and the AND of the vetoes of its non-blank pieces, its link characters, and
+    # whether it has a non-blank piece at all
+    run_mask = run_box = run_link = 0
+    run_veto = 1
+    run_text = False
+    block_tags: list[str] = [body.tag]
     link_bit = _TAG_BIT["a"]
 
     def add(text: str, mask: int, box: int, veto: int) -> None:
+        nonlocal run_mask, run_box, run_link, run_veto, run_text
         buf.append(text)
         stripped = text.strip()
         if stripped:
-            state["text"] = 1
-            state["mask"] |= mask
-            state["box"] |= box
-            state["veto"] &= veto
+            run_text = True
+            run_mask |= mask
+            run_box |= box
+            run_veto &= veto
             if mask & link_bit:
-                state["link"] += len(stripped)
+                run_link += len(stripped)
 
     def flush(depth: int) -> None:
+        nonlocal run_mask, run_box, run_link, run_veto, run_text
         if not buf:
             return
-        if not state["text"]:  # blank pieces only: no text, and the state is unset
+        if not run_text:  # blank pieces only: no text, and the state is unset
             buf.clear()
             return
         text = collapse_ws(strip_invisible("".join(buf)))
         buf.clear()
-        mask, link, box, veto = state["mask"], state["link"], state["box"], state["veto"]
-        state["mask"] = state["link"] = state["box"] = state["text"] = 0
-        state["veto"] = 1
+        mask, link, box, veto = run_mask, run_link, run_box, run_veto
+        run_mask = run_link = run_box = 0
+        run_veto = 1
+        run_text = False
         if not text:
             return
         toks = tokens(text)
@@ -322,8 +338,6 @@ def segment(root: HtmlElement) -> list[DomBlock]:
             )
         )
 
-    if not isinstance(body.tag, str) or body.tag in SKIP_TAGS or is_hidden(body):
-        return []
     limit = BOX_SHARE * len(body.text_content())
     # frames: (element, its children, the cumulative mask and box bits inside it)
     mask0 = _own_mask(body)
@@ -334,48 +348,66 @@ def segment(root: HtmlElement) -> list[DomBlock]:
         add(body.text, mask0, 0, 0)
     while stack:
         el, children, mask, box, veto = stack[-1]
-        child = next(children, None)
-        if child is None:
+        for child in children:
+            tag = child.tag
+            attrs = None
+            if not isinstance(tag, str) or tag in SKIP_TAGS or tag in MENU_TAGS:
+                skip = True
+            else:
+                items = child.items()
+                attrs = dict(items) if items else None
+                skip = attrs is not None and _hidden(attrs)
+            if skip:
+                if child.tail:
+                    add(child.tail, mask, box, veto)
+                continue
+            if tag == "br" or tag == "hr":
+                if buf:
+                    flush(len(stack))
+                if child.tail:
+                    add(child.tail, mask, box, veto)
+                continue
+            own = _tag_masks.get(tag)
+            if own is None:
+                own = _tag_mask(tag)
+            if attrs is not None:
+                own |= _attrs_mask(attrs)
+            cmask = mask | own
+            cbox, cveto = box, veto
+            leaf = len(child) == 0
+            if (
+                own & _BOX_BITS
+                and len((child.text or "") if leaf else child.text_content()) < limit
+            ):
+                cbox |= own & _BOX_BITS
+                if not veto and attrs is not None and _vetoed(attrs):
+                    cveto = 1
+            block = tag in BLOCK_TAGS
+            if block:
+                if buf:
+                    flush(len(stack))
+                block_tags.append(tag)
+            if child.text:
+                add(child.text, cmask, cbox, cveto)
+            if not leaf:
+                stack.append((child, iter(child), cmask, cbox, cveto))
+                break
+            # a leaf ends here (as a frame of its own would, below)
+            if block:
+                if buf:
+                    flush(len(stack) + 1)
+                block_tags.pop()
+            if child.tail:
+                add(child.tail, mask, box, veto)
+        else:  # el's children are done
             stack.pop()
             if el.tag in BLOCK_TAGS:
-                flush(len(stack) + 1)
+                if buf:
+                    flush(len(stack) + 1)
                 if len(block_tags) > 1:
                     block_tags.pop()
             if stack and el.tail:
                 add(el.tail, *stack[-1][2:])
-            continue
-        tag = child.tag
-        attrs = None
-        if not isinstance(tag, str) or tag in SKIP_TAGS or tag in MENU_TAGS:
-            skip = True
-        else:
-            items = child.items()
-            attrs = dict(items) if items else None
-            skip = attrs is not None and _hidden(attrs)
-        if skip:
-            if child.tail:
-                add(child.tail, mask, box, veto)
-            continue
-        if tag in ("br", "hr"):
-            flush(len(stack))
-            if child.tail:
-                add(child.tail, mask, box, veto)
-            continue
-        own = _tag_mask(tag)
-        if attrs is not None:
-            own |= _attrs_mask(attrs)
-        cmask = mask | own
-        cbox, cveto = box, veto
-        if own & _BOX_BITS and len(child.text_content()) < limit:
-            cbox |= own & _BOX_BITS
-            if not veto and attrs is not None and _vetoed(attrs):
-                cveto = 1
-        if tag in BLOCK_TAGS:
-            flush(len(stack))
-            block_tags.append(tag)
-        if child.text:
-            add(child.text, cmask, cbox, cveto)
-        stack.append((child, iter(child), cmask, cbox, cveto))
     flush(1)
     return blocks
 
