@@ -767,20 +767,26 @@ def headlines(root: HtmlElement) -> list[list[str]]:
     return [t for t in (tokens(f) for f in found) if t]
 
 
-def _contains(seq: Sequence[str], sub: Sequence[str]) -> bool:
-    n = len(sub)
-    return any(list(seq[i : i + n]) == list(sub) for i in range(len(seq) - n + 1))
-
-
-def _is_title(toks: list[str], candidates: list[list[str]]) -> bool:
+def _is_title(toks: list[str], candidates: Sequence[tuple[list[str], str]]) -> bool:
+    """The block's tokens are a headline candidate's (``_title_candidates``), or most
+    of one (3+ tokens, in a row)."""
     low = [t.lower() for t in toks]
-    for cand in candidates:
-        c = [t.lower() for t in cand]
-        if low == c:
+    joined = None
+    for cand, padded in candidates:
+        if low == cand:
             return True
-        if len(low) >= 3 and len(low) >= 0.6 * len(c) and _contains(c, low):
-            return True
+        if len(low) >= 3 and len(low) >= 0.6 * len(cand):
+            # a run of tokens inside the candidate (tokens hold no spaces)
+            joined = joined or f" {' '.join(low)} "
+            if joined in padded:
+                return True
     return False
+
+
+def _title_candidates(candidates: list[list[str]]) -> list[tuple[list[str], str]]:
+    """Headline candidates in lower case, with their tokens joined between spaces."""
+    lowered = [[t.lower() for t in cand] for cand in candidates]
+    return [(cand, f" {' '.join(cand)} ") for cand in lowered]
 
 
 def _near(a: list[str], b: list[str]) -> bool:
@@ -800,7 +806,7 @@ def assign_roles(blocks: Sequence[DomBlock], root: HtmlElement) -> None:
     leads and captions."""
     if not blocks:
         return
-    candidates = headlines(root)
+    candidates = _title_candidates(headlines(root))
     descriptions = [tokens(d) for d in _meta(root, "description", "og:description")]
     n = len(blocks)
     # the body starts at the first long prose block
