@@ -30,7 +30,7 @@ from .options import (
 if TYPE_CHECKING:
     from ..extractors.batch import Summary
 
-DEFAULT_BACKEND = "trafilatura"
+DEFAULT_BACKEND = "consensus"
 
 
 def _default_jobs() -> int:

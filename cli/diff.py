@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ..extractors.base import Extraction
     from ..extractors.diffing import BlockDiff, DiffOp, GoldDiff, WordOp
 
-DEFAULT_BACKEND = "trafilatura"
+DEFAULT_BACKEND = "consensus"
 FULL_TEXT_BACKEND = "alltext"
 DEFAULT_CONTEXT = 3
 #: Terminals at least this wide get the side-by-side layout by default.

@@ -18,7 +18,7 @@ from .options import (
     title_option,
 )
 
-DEFAULT_BACKEND = "trafilatura"
+DEFAULT_BACKEND = "consensus"
 
 
 @click.command("extract")

@@ -570,6 +570,22 @@ def title_of(prep: Prepared, page: Page) -> str | None:
     return page_title(page.tree)
 
 
+def metadata_of(prep: Prepared) -> dict[str, Any]:
+    """The members' metadata (author, date, ...: the strongest member's where members
+    differ) and which members voted, the strongest first."""
+    order = [prep.strongest] + [m for m in prep.votes.members if m != prep.strongest]
+    out: dict[str, Any] = {}
+    for m in order:
+        ex = prep.members.get(m)
+        if ex is not None and ex.ok:
+            for key, value in ex.metadata.items():
+                if value not in (None, "", [], {}) and key not in out:
+                    out[key] = value
+    out["strongest"] = prep.strongest
+    out["members"] = list(prep.members)
+    return out
+
+
 _backends: dict[str, Backend | None] = {}
 _lock = threading.Lock()
 
@@ -622,7 +638,7 @@ def consensus(
         backend="consensus",
         blocks=kept,
         title=title_of(prep, page),
-        metadata={"strongest": prep.strongest, "members": list(prep.members)},
+        metadata=metadata_of(prep),
         votes=votes,
         members=dict(prep.members),
     )

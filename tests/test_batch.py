@@ -171,7 +171,7 @@ def test_folders_mixed_inputs_and_manifest_schema(tmp_path: Path) -> None:
         assert list(rec) == list(MANIFEST_FIELDS)
         assert rec["status"] in ("ok", "failed")
         assert isinstance(rec["seconds"], float) and isinstance(rec["words"], int)
-        assert rec["backend"] == "trafilatura"
+        assert rec["backend"] == "consensus"  # the default backend
         assert (rec["error"] is None) == (rec["status"] == "ok")
     assert recs["page.html"]["output"] == "a/b/page.txt"
     assert recs["zipped.html.gz"]["output"] == "a/zipped.txt"

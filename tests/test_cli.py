@@ -149,7 +149,7 @@ def test_markdown_keeps_headings_and_lists() -> None:
 def test_json_is_one_object_for_one_page_and_a_list_for_several() -> None:
     one = json.loads(invoke("-f", "json", str(SEED)).stdout)
     assert isinstance(one, dict) and set(one) >= JSONL_KEYS
-    assert one["backend"] == "trafilatura" and one["error"] is None
+    assert one["backend"] == "consensus" and one["error"] is None  # the default backend
     assert one["title"] and "Kim" in one["title"]
     several = json.loads(invoke("-f", "json", str(SEED), str(SEED)).stdout)
     assert isinstance(several, list) and len(several) == 2
@@ -196,7 +196,9 @@ def test_metadata_is_asked_for_when_the_output_shows_it() -> None:
         return dict(json.loads(invoke("-f", "json", *args, str(SEED)).stdout)["metadata"])
 
     assert meta().get("date")  # json shows metadata: asked for by default
-    assert meta("--no-metadata") == {}
+    # --no-metadata: no author, date... (consensus still says which members voted)
+    assert not {"date", "author", "sitename"} & set(meta("--no-metadata"))
+    assert meta("-b", "trafilatura", "--no-metadata") == {}
     # txt does not show it: not asked for, and the text is the same as with it
     assert invoke(str(SEED)).stdout == invoke("--metadata", str(SEED)).stdout
     # --title shows the headline trafilatura finds in the metadata, not <title>'s
