@@ -7,7 +7,8 @@ Runs side by side, each in a fresh subprocess timed by wall clock:
    the adapter's own cost, without the batch machinery);
 3. ``unboil batch -b trafilatura -j 1`` on the same pages;
 4. ``unboil batch -b trafilatura -j 2``, and two plain loops at once (the most two
-   processes can gain on this machine);
+   processes can gain on this machine); ``-b consensus -j 2`` (the default backend), for
+   scale;
 
 then the peak memory (the largest sum of the RSS of ``unboil batch`` and its workers,
 sampled every 50 ms with psutil) for 1x and 10x the pages (the set repeated as
@@ -82,7 +83,7 @@ def run_timed(cmd: list[str]) -> tuple[float, float]:
     return seconds, peak / 1e6
 
 
-def batch_cmd(pages: Path, out: Path, jobs: int) -> list[str]:
+def batch_cmd(pages: Path, out: Path, jobs: int, backend: str = "trafilatura") -> list[str]:
     # --no-metadata: what the plain loop's extract() does (no date/author detection)
     return [
         str(UNBOIL),
@@ -91,7 +92,7 @@ def batch_cmd(pages: Path, out: Path, jobs: int) -> list[str]:
         "-o",
         str(out),
         "-b",
-        "trafilatura",
+        backend,
         "--no-metadata",
         "-j",
         str(jobs),
@@ -137,6 +138,8 @@ def main() -> None:
         adapter, _ = best([[sys.executable, "-c", BACKEND_LOOP, str(args.pages)]], args.runs)
         j1, mem1 = best([batch_cmd(args.pages, out, 1)], args.runs, out)
         j2, mem2 = best([batch_cmd(args.pages, out, 2)], args.runs, out)
+        # the default backend, for scale (not a goal of the issue)
+        cons2, _ = best([batch_cmd(args.pages, out, 2, "consensus")], args.runs, out)
 
         many = base / "many"
         for i in range(args.repeat):
@@ -154,6 +157,7 @@ def main() -> None:
         ("plain loop (unboil's trafilatura)", n, adapter, "-"),
         ("unboil batch -j 1", n, j1, f"{mem1:.0f}"),
         ("unboil batch -j 2", n, j2, f"{mem2:.0f}"),
+        ("unboil batch -b consensus -j 2", n, cons2, "-"),
         (f"unboil batch -j 1, {args.repeat}x pages", n * args.repeat, j1_many, "-"),
         (f"unboil batch -j 2, {args.repeat}x pages", n * args.repeat, j2_many, f"{mem2_many:.0f}"),
     ]
