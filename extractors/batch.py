@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fnmatch
+import gc
 import hashlib
 import itertools
 import json
@@ -995,6 +996,13 @@ class BatchRunner:
         if cfg.agreement_backend:
             _preload(cfg.agreement_backend)
         _quick_pebble()
+        # the parent's objects (modules, stop-lists) into the permanent generation before
+        # the workers fork: their collections do not walk them again (about 40 ms of 3.3
+        # s of work on 181 pages) nor write to their pages (copy-on-write), as the gc
+        # module's documentation advises for fork without exec; undone after the run
+        frozen = _mp_context().get_start_method() == "fork"
+        if frozen:
+            gc.freeze()
 
         pool = ProcessPool(
             max_workers=cfg.jobs,
@@ -1123,6 +1131,8 @@ class BatchRunner:
             else:
                 pool.close()
             pool.join()
+            if frozen:
+                gc.unfreeze()
             if aborted:
                 for item in extracting.values():
                     skipped(item)

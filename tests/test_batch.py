@@ -73,6 +73,18 @@ class SleepyBackend(Backend):
         return Extraction(backend=self.name, blocks=[Block(t) for t in texts])
 
 
+class FreezeBackend(Backend):
+    """Says how many objects its process inherited frozen (``gc.freeze``)."""
+
+    name = "test-freeze"
+    modules: ClassVar[tuple[str, ...]] = ()
+
+    def run(self, page: Page, options: ExtractOptions) -> Extraction:
+        import gc
+
+        return Extraction(backend=self.name, blocks=[Block(f"frozen {gc.get_freeze_count()}")])
+
+
 class MembersBackend(Backend):
     """Looks like consensus: a result with two members that half agree."""
 
@@ -90,9 +102,11 @@ class MembersBackend(Backend):
 def test_backends() -> Iterator[None]:
     registry.register(SleepyBackend)
     registry.register(MembersBackend)
+    registry.register(FreezeBackend)
     yield
     registry.unregister(SleepyBackend.name)
     registry.unregister(MembersBackend.name)
+    registry.unregister(FreezeBackend.name)
 
 
 # A backend installed as a plugin (dist-info on PYTHONPATH) for the subprocess tests:
@@ -222,6 +236,20 @@ def test_jsonl_streams_records_with_text(tmp_path: Path) -> None:
     for rec in lines:
         assert rec["status"] == "ok" and rec["output"] is None
         assert "Paragraph 3 of page" in rec["text"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers fork on Linux only")
+def test_workers_inherit_the_parents_objects_frozen(tmp_path: Path, test_backends: None) -> None:
+    """The parent freezes its objects before forking (the workers' collections skip
+    them) and unfreezes them after the run."""
+    import gc
+
+    make_pages(tmp_path, 3)
+    result = invoke(str(tmp_path), "-f", "jsonl", "-j", "2", "-b", "test-freeze")
+    assert result.exit_code == 0, result.output
+    counts = [int(json.loads(x)["text"].split()[1]) for x in result.stdout.splitlines()]
+    assert len(counts) == 3 and min(counts) > 1000
+    assert gc.get_freeze_count() == 0
 
 
 def test_usage_errors(tmp_path: Path) -> None:
