@@ -99,14 +99,18 @@ def batch_cmd(pages: Path, out: Path, jobs: int, backend: str = "trafilatura") -
     ]
 
 
-def best(cmds: list[list[str]], runs: int, out: Path | None = None) -> tuple[float, float]:
-    """The fastest of ``runs`` runs (and its peak memory)."""
-    results = []
+def best_interleaved(
+    cmds: dict[str, list[str]], runs: int, out: Path
+) -> dict[str, tuple[float, float]]:
+    """The fastest of ``runs`` runs of each command (and its peak memory), the commands
+    taking turns in each round: a drift of the machine's speed (other tenants) then
+    weighs on all of them alike instead of on whichever ran last."""
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in cmds}
     for _ in range(runs):
-        if out is not None:
+        for name, cmd in cmds.items():
             shutil.rmtree(out, ignore_errors=True)
-        results.append(run_timed(cmds[0]))
-    return min(results)
+            results[name].append(run_timed(cmd))
+    return {name: min(r) for name, r in results.items()}
 
 
 def parallel_ceiling(cmd: list[str], alone: float) -> float:
@@ -133,13 +137,24 @@ def main() -> None:
         base = Path(tmp)
         out = base / "out"
         plain_cmd = [sys.executable, "-c", PLAIN_LOOP, str(args.pages)]
-        plain, _ = best([plain_cmd], args.runs)
+        timed = best_interleaved(
+            {
+                "plain": plain_cmd,
+                "adapter": [sys.executable, "-c", BACKEND_LOOP, str(args.pages)],
+                "j1": batch_cmd(args.pages, out, 1),
+                "j2": batch_cmd(args.pages, out, 2),
+                # the default backend, for scale (not a goal of the issue)
+                "cons2": batch_cmd(args.pages, out, 2, "consensus"),
+            },
+            args.runs,
+            out,
+        )
+        plain, _ = timed["plain"]
+        adapter, _ = timed["adapter"]
+        j1, mem1 = timed["j1"]
+        j2, mem2 = timed["j2"]
+        cons2, _ = timed["cons2"]
         ceiling = parallel_ceiling(plain_cmd, plain)
-        adapter, _ = best([[sys.executable, "-c", BACKEND_LOOP, str(args.pages)]], args.runs)
-        j1, mem1 = best([batch_cmd(args.pages, out, 1)], args.runs, out)
-        j2, mem2 = best([batch_cmd(args.pages, out, 2)], args.runs, out)
-        # the default backend, for scale (not a goal of the issue)
-        cons2, _ = best([batch_cmd(args.pages, out, 2, "consensus")], args.runs, out)
 
         many = base / "many"
         for i in range(args.repeat):
