@@ -65,6 +65,8 @@ def startup(runs: int, page: Path) -> list[tuple[str, float]]:
             "unboil -b trafilatura --no-metadata page.html",
             wall([str(BIN / "unboil"), "-b", "trafilatura", "--no-metadata", str(tmp)], runs),
         ),
+        # the default backend (three members and the vote), for scale: not a goal
+        ("unboil page.html (consensus)", wall([str(BIN / "unboil"), str(tmp)], runs)),
     ]
     return rows
 
@@ -236,7 +238,7 @@ def main() -> None:
             else base['python -c "import click"']
             if cmd == "unboil --help"
             else base["trafilatura < page.html"]
-            if cmd.startswith("unboil -b")
+            if cmd.startswith(("unboil -b", "unboil page.html"))
             else None
         )
         ratio = f"{secs / ref:.2f}x" if ref else ""
