@@ -30,7 +30,7 @@ def _threshold(flag: str, help: str) -> Any:
     "--backends",
     default=None,
     metavar="A,B,...",
-    help="Backends to score, comma-separated  [default: trafilatura]; with "
+    help="Backends to score, comma-separated  [default: consensus]; with "
     "--agreement-below, the backends compared  [default: trafilatura,readability,resiliparse]",
 )
 @_threshold("--min-f1", "Lowest overall F1 of each backend on each gold set.")

@@ -52,7 +52,7 @@ from .goldsets import GoldSet
 NOISE = 0.0005
 DEFAULT_MAX_DROP = 0.01
 DEFAULT_MAX_PAGE_DROP = 0.05
-DEFAULT_BACKENDS = ("trafilatura",)
+DEFAULT_BACKENDS = ("consensus",)
 #: Backends the agreement canary runs when none are named.
 CANARY_BACKENDS = ("trafilatura", "readability", "resiliparse")
 BASELINE_SCHEMA = 1
