@@ -1004,13 +1004,18 @@ class BatchRunner:
         if frozen:
             gc.freeze()
 
-        pool = ProcessPool(
-            max_workers=cfg.jobs,
-            max_tasks=max(cfg.recycle, 0),
-            initializer=_worker_init,
-            initargs=(os.getpid(),),
-            context=_mp_context(),
-        )
+        try:
+            pool = ProcessPool(
+                max_workers=cfg.jobs,
+                max_tasks=max(cfg.recycle, 0),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
+                context=_mp_context(),
+            )
+        except BaseException:
+            if frozen:
+                gc.unfreeze()
+            raise
         # Futures in flight: pool futures (extraction) and fetch futures (URLs).
         extracting: dict[Future[Any], Input] = {}
         fetching: dict[Future[Any], tuple[Input, float]] = {}

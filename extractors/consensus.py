@@ -572,7 +572,7 @@ def title_of(prep: Prepared, page: Page) -> str | None:
 
 def metadata_of(prep: Prepared) -> dict[str, Any]:
     """The members' metadata (author, date, ...: the strongest member's where members
-    differ) and which members voted, the strongest first."""
+    differ), which member was the strongest and which members ran."""
     order = [prep.strongest] + [m for m in prep.votes.members if m != prep.strongest]
     out: dict[str, Any] = {}
     for m in order:

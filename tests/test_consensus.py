@@ -331,6 +331,11 @@ def test_votes_and_members_are_filled(seed: Extraction) -> None:
     assert kept and all(v.role in ("body", "lead", "caption") for v in kept)
     assert any(v.role == "boilerplate" for v in votes)
     assert seed.metadata["strongest"] == "trafilatura"
+    assert seed.metadata["members"] == list(cons.MEMBERS)
+    # the members' metadata, the strongest member's first
+    traf = seed.members["trafilatura"].metadata
+    assert traf.get("date") and traf.get("author")
+    assert {k: seed.metadata[k] for k in traf if traf[k]} == {k: v for k, v in traf.items() if v}
 
 
 def test_model_file() -> None:
