@@ -38,12 +38,18 @@ def _markdown_block(block: Block) -> str:
         return f"{fence}\n{text}\n{fence}"
     if block.kind == "caption":
         return f"*{text}*"
+    if block.kind == "table":  # a line per row, cells joined by " | ": a GFM table
+        rows = [row for row in text.splitlines() if row.strip()]
+        if rows:
+            width = rows[0].count(" | ") + 1
+            head = [f"| {rows[0]} |", "|" + " --- |" * width]
+            return "\n".join(head + [f"| {row} |" for row in rows[1:]])
     return text
 
 
 def to_markdown(extraction: Extraction) -> str:
-    """Headings, lists, quotes and code kept where the backend gives them; list
-    items of one list stay on consecutive lines."""
+    """Headings, lists, quotes, code and tables kept where the backend gives them;
+    list items of one list stay on consecutive lines."""
     parts: list[str] = []
     previous = None
     for block in extraction.blocks:

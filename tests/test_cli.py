@@ -146,6 +146,19 @@ def test_markdown_keeps_headings_and_lists() -> None:
     assert any(x.startswith("- ") for x in lines), result.stdout
 
 
+def test_markdown_renders_tables_as_tables() -> None:
+    result = invoke("-f", "markdown", str(SAMPLES / "table-vafl-standings.html"))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    head = next(i for i, x in enumerate(lines) if x.startswith("| Pos | Team |"))
+    assert lines[head + 1] == "|" + " --- |" * 10
+    assert lines[head + 2].startswith("| 1 | Ferncliffe Kestrels | 9 |") and lines[
+        head + 2
+    ].endswith(" |")
+    # txt keeps the rows as they are
+    assert "\nPos | Team | P |" in invoke(str(SAMPLES / "table-vafl-standings.html")).stdout
+
+
 def test_json_is_one_object_for_one_page_and_a_list_for_several() -> None:
     one = json.loads(invoke("-f", "json", str(SEED)).stdout)
     assert isinstance(one, dict) and set(one) >= JSONL_KEYS
