@@ -455,6 +455,9 @@ _TRAFILATURA = _Scheme(
     clean=_printable,
 )
 
+#: trafilatura's elements that hold a line of text, where a ``code`` is inline code
+_TRAFILATURA_TEXT = frozenset({"p", "item", "head", "cell", "hi", "ref", "del"})
+
 # When block elements nest, the most specific kind wins (a <p> in an <li> is an li).
 _RANK = {"pre": 6, "caption": 4, "quote": 3, "li": 2, **{h: 5 for h in _HEADINGS}}
 _MAX_CELL_CHARS = 400
@@ -566,7 +569,7 @@ class _Walker:
             else:
                 self.flush()
             return False
-        if tag in scheme.blocks:
+        if tag in scheme.blocks and not self.inline_code(el):
             self.flush()
             if tag == scheme.table and self.is_data_table(el):
                 self.table(el)
@@ -578,9 +581,20 @@ class _Walker:
 
     def leave(self, el: HtmlElement) -> None:
         # only for elements whose children were walked (not breaks nor data tables)
-        if el.tag in self.scheme.blocks:
+        if el.tag in self.scheme.blocks and not self.inline_code(el):
             self.flush()
             self.kinds.pop()
+
+    def inline_code(self, el: HtmlElement) -> bool:
+        """trafilatura's ``code`` inside a line of text (``<p><code>tarn</code> reads
+        ...``): part of that line, not a code block of its own (trafilatura prints it so;
+        a code block is a ``code`` of its own, or one holding several lines)."""
+        if el.tag != "code" or self.scheme is not _TRAFILATURA:
+            return False
+        parent = el.getparent()
+        if parent is None or parent.tag not in _TRAFILATURA_TEXT:
+            return False
+        return "\n" not in "".join(el.itertext()) and next(el.iter("lb"), None) is None
 
     def walk(self, root: HtmlElement) -> list[Block]:
         if self.skipped(root):

@@ -293,6 +293,23 @@ def test_trafilatura_blocks_have_the_text_of_its_own_extract() -> None:
     assert {"p", "h2"} <= kinds
 
 
+def test_trafilatura_inline_code_stays_in_its_line() -> None:
+    """``<code>`` inside a paragraph or list item is part of that line (as trafilatura
+    prints it); a code block of several lines is a block of its own."""
+    from unboil.extractors.loading import load_file
+
+    page = load_file(
+        Path(__file__).resolve().parent.parent / "samples" / "docs-tarn-configuration.html"
+    )
+    blocks = backend("trafilatura").extract(page).blocks
+    texts = [b.text for b in blocks]
+    assert any(t.startswith("tarn reads its settings from a TOML file") for t in texts), texts
+    assert "The path given with --config on the command line." in texts
+    assert "tarn" not in texts and "--config" not in texts
+    code = [b for b in blocks if b.kind == "pre"]
+    assert any(b.text.startswith("# .tarn.toml\n[project]") for b in code)
+
+
 def test_justext_uses_the_page_language() -> None:
     for prefix, language, stoplist in (
         (PAGES[0], "en", "English"),
