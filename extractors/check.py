@@ -64,7 +64,7 @@ THRESHOLDS = tuple(f"min_{m}" for m in METRICS) + tuple(f"min_page_{m}" for m in
 #: Every key of ``[tool.unboil.check]`` (``[check]`` in unboil.toml): kind, meaning.
 KEYS: dict[str, tuple[str, str]] = {
     "gold": ("paths", "gold set(s) to score: any layout `unboil bench` reads"),
-    "backends": ("names", "backend(s) to score [default: trafilatura]"),
+    "backends": ("names", f"backend(s) to score [default: {','.join(DEFAULT_BACKENDS)}]"),
     "min_f1": ("fraction", "lowest overall F1 of each backend on each gold set"),
     "min_precision": ("fraction", "lowest overall precision"),
     "min_recall": ("fraction", "lowest overall recall"),
