@@ -317,6 +317,12 @@ class Prepared:
     #: the parsed page (for ``unseen_texts`` when a member's block is nowhere visible)
     root: Any = None
 
+    def ranked(self) -> list[Extraction]:
+        """The members' results that succeeded, the strongest member's first (the
+        votes' order: ``prepare`` ranks the members so)."""
+        found = (self.members.get(m) for m in self.votes.members)
+        return [ex for ex in found if ex is not None and ex.ok]
+
 
 def prepare(
     page: Page, members: Mapping[str, Extraction], order: Sequence[str] = MEMBERS
@@ -559,10 +565,8 @@ def title_of(prep: Prepared, page: Page) -> str | None:
     """The strongest member's title, else any member's, else the page's headline."""
     from .htmltree import page_title
 
-    order = [prep.strongest] + [m for m in prep.votes.members if m != prep.strongest]
-    for m in order:
-        ex = prep.members.get(m)
-        if ex is not None and ex.ok and ex.title:
+    for ex in prep.ranked():
+        if ex.title:
             return ex.title
     for d in prep.blocks:
         if d.role == "title":
@@ -573,14 +577,11 @@ def title_of(prep: Prepared, page: Page) -> str | None:
 def metadata_of(prep: Prepared) -> dict[str, Any]:
     """The members' metadata (author, date, ...: the strongest member's where members
     differ), which member was the strongest and which members ran."""
-    order = [prep.strongest] + [m for m in prep.votes.members if m != prep.strongest]
     out: dict[str, Any] = {}
-    for m in order:
-        ex = prep.members.get(m)
-        if ex is not None and ex.ok:
-            for key, value in ex.metadata.items():
-                if value not in (None, "", [], {}) and key not in out:
-                    out[key] = value
+    for ex in prep.ranked():
+        for key, value in ex.metadata.items():
+            if value not in (None, "", [], {}) and key not in out:
+                out[key] = value
     out["strongest"] = prep.strongest
     out["members"] = list(prep.members)
     return out
