@@ -1000,7 +1000,8 @@ class BatchRunner:
         # the workers fork: their collections do not walk them again (about 40 ms of 3.3
         # s of work on 181 pages) nor write to their pages (copy-on-write), as the gc
         # module's documentation advises for fork without exec; undone after the run
-        frozen = _mp_context().get_start_method() == "fork"
+        context = _mp_context()
+        frozen = context.get_start_method() == "fork"
         if frozen:
             gc.freeze()
 
@@ -1010,7 +1011,7 @@ class BatchRunner:
                 max_tasks=max(cfg.recycle, 0),
                 initializer=_worker_init,
                 initargs=(os.getpid(),),
-                context=_mp_context(),
+                context=context,
             )
         except BaseException:
             if frozen:
