@@ -426,9 +426,13 @@ keeps captions and leads). Not adopted; held-out not run.
 ## Not done
 
 - Repetition *across a batch* (the same line on many pages of a site) is not a
-  feature: each text is classified on its own.
-- The HTML consensus does not use the text classifier as a voter (future work: it
-  would need to be measured against `benchmarks/CONSENSUS.md`).
+  feature of the model: the training pages come from different sites (at most two
+  from one). It is a rule on top, off by default: `batch --drop-repeated N` drops the
+  lines of 4+ words that N or more of the batch's texts hold (figures:
+  `benchmarks/text_repeats.py`, in the README).
+- The HTML consensus does not use the text classifier as a voter: measured with
+  `train_consensus.py --text-voter` (session 3, `CONSENSUS-EXPERIMENTS.md`), it lowered
+  the consensus CV F1 by .0027 and Mozilla by .009.
 """
     if not args.no_export:
         REPORT.write_text(report, encoding="utf-8")

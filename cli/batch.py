@@ -113,6 +113,15 @@ def _default_jobs() -> int:
 @captions_option
 @input_format_option
 @click.option(
+    "--drop-repeated",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Text mode: also drop the lines (of 4+ words) that N or more of the batch's "
+    "text files hold, a site's template lines the model may keep (0: off). The text "
+    "files are read once more before the run.",
+)
+@click.option(
     "--max-memory",
     type=SizeType(),
     default="2GiB",
@@ -206,6 +215,7 @@ def batch(
     title: bool,
     captions: bool | None,
     input_format: str,
+    drop_repeated: int,
     max_memory: int,
     metadata: bool,
     max_bytes: int,
@@ -300,6 +310,7 @@ def batch(
         captions=captions,
         metadata=metadata,
         input_format=input_format,
+        drop_repeated=drop_repeated,
         agreement_backend=agreement_backend,
         resume=resume,
         save_html=save_html,

@@ -77,6 +77,7 @@ if TYPE_CHECKING:
 
     from .base import Extraction
     from .page import Page
+    from .textmode import BatchRepeats
 
 __all__ = [
     "DEFAULT_GLOBS",
@@ -441,6 +442,9 @@ class Task:
     warc_offset: int = 0
     #: fsync each file written (else the parent syncs the filesystem once per round)
     durable: bool = True
+    #: text mode: the ``textmode.repeat_key`` of the lines this text shares with many
+    #: texts of the batch (``BatchConfig.drop_repeated``), dropped
+    repeated: frozenset[int] = frozenset()
 
 
 def skip_record(item: Input, backend: str) -> dict[str, Any]:
@@ -544,6 +548,8 @@ def process_page(task: Task) -> dict[str, Any]:
         return rec
     page = as_input(page, task.input_format)
     backend = "text" if is_text(page) else task.backend  # text mode
+    if task.repeated and backend == "text":
+        page.info["repeated"] = task.repeated
     rec["backend"] = backend
     options = ExtractOptions(title=task.title, captions=task.captions, metadata=task.metadata)
     result = shared(backend).extract(page, options)
@@ -589,6 +595,31 @@ def process_page(task: Task) -> dict[str, Any]:
     rec["status"] = "ok"
     rec["seconds"] = round(time.perf_counter() - start, 6)
     return rec
+
+
+def count_repeats(inputs: Iterable[Input], cfg: BatchConfig) -> BatchRepeats:
+    """``textmode.BatchRepeats`` over the batch's files that are text inputs (as
+    ``process_page`` will read them: plain text, or anything with input format text);
+    files that cannot be read are left to fail in their turn."""
+    from .loading import NotHtml, load_file
+    from .textmode import BatchRepeats, as_input, is_text, text_page
+
+    counter = BatchRepeats()
+    for item in inputs:
+        if item.kind != "file":
+            continue
+        try:
+            page = load_file(item.source, max_bytes=cfg.max_bytes)
+        except NotHtml as exc:
+            if cfg.input_format == "html" or exc.kind != "text" or exc.page is None:
+                continue
+            page = text_page(exc.page)
+        except (SourceError, OSError):
+            continue
+        page = as_input(page, cfg.input_format)
+        if is_text(page):
+            counter.add(item.source, page.html)
+    return counter
 
 
 # --------------------------------------------------------------------------- fetching
@@ -732,6 +763,9 @@ class BatchConfig:
     audit: bool = False
     #: also append the cleaned text of each page to this WARC file (conversion records)
     warc_output: str | None = None
+    #: text mode: drop the lines (of ``textmode.REPEAT_MIN_WORDS`` words or more) that
+    #: this many of the batch's text files hold, a site's template lines; 0: off
+    drop_repeated: int = 0
 
 
 @dataclass
@@ -847,6 +881,8 @@ class BatchRunner:
         self._interrupts = 0
         self.manifest: Manifest | None = None
         self.warc_out: Any = None  # warc.ConversionWriter
+        #: per source, the lines a text shares with the batch (``drop_repeated``)
+        self.repeated: dict[str, frozenset[int]] = {}
 
     def interrupt(self) -> None:
         self._interrupts += 1
@@ -855,8 +891,12 @@ class BatchRunner:
 
     def plan(self, inputs: list[Input]) -> tuple[list[Input], int]:
         """Opens the manifest (when there is an OUTDIR) and returns the inputs to
-        process and how many are skipped as already done (resume)."""
+        process and how many are skipped as already done (resume). With
+        ``drop_repeated``, first reads every text file of the batch (those done before
+        too, so that a resumed run drops what the first run dropped)."""
         cfg = self.config
+        if cfg.drop_repeated > 0:
+            self.repeated = count_repeats(inputs, cfg).repeated(cfg.drop_repeated)
         if cfg.outdir is None:
             return list(inputs), 0
         outdir = Path(cfg.outdir)
@@ -899,6 +939,7 @@ class BatchRunner:
             page=page,
             input_format=cfg.input_format,
             durable=not self.group_commit,
+            repeated=self.repeated.get(item.source, frozenset()),
         )
         if item.kind == "warc":
             task.warc_path, task.warc_offset = item.container, item.offset or 0

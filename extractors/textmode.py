@@ -20,7 +20,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -540,14 +540,18 @@ def probabilities(units: Sequence[str], text_model: TextModel | None = None) -> 
 
 
 def classify(
-    text: str, text_model: TextModel | None = None
+    text: str, text_model: TextModel | None = None, repeated: Collection[int] = ()
 ) -> tuple[list[str], list[float], list[bool]]:
-    """The text's units, their probabilities and whether each is kept."""
+    """The text's units, their probabilities and whether each is kept. ``repeated``:
+    the ``repeat_key`` of lines found in many texts of a batch (``BatchRepeats``),
+    dropped whatever the model says (``repeats``)."""
     m = text_model or model()
     units = split_units(text)
     probs = probabilities(units, m)
     kept = [p >= m.threshold for p in probs]
     for i in appeals(units):
+        kept[i] = False
+    for i in repeats(units, repeated):
         kept[i] = False
     return units, probs, kept
 
@@ -582,6 +586,86 @@ def appeals(units: Sequence[str]) -> list[int]:
         if close:
             out.update(range(i, close[-1] + 1))
     return sorted(out)
+
+
+# -- repetition across a batch -----------------------------------------------------------
+
+#: Lines shorter than this (in ``size`` words) are left to the model even when many
+#: texts of a batch hold them: a heading such as "Introduction" or a "Yes." is shared by
+#: unrelated articles; a site's template lines ("Join our commenting forum", the
+#: donation pitch) are longer.
+REPEAT_MIN_WORDS = 4
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def repeat_key(unit: str) -> int:
+    """A line's identity across the texts of a batch, as a 64-bit hash: case, spacing
+    and numbers aside ("Comments (3)" and "Comments (12)" are one line)."""
+    import hashlib
+
+    norm = _DIGIT_RUN.sub("0", " ".join(unit.casefold().split()))
+    digest = hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def _repeatable(units: Iterable[str]) -> list[int]:
+    return [repeat_key(u) for u in units if size(u) >= REPEAT_MIN_WORDS]
+
+
+class BatchRepeats:
+    """Counts in how many texts of a batch each line occurs (lines of at least
+    ``REPEAT_MIN_WORDS`` words; copies of one text count once): ``add`` every text, then
+    ``repeated(n)`` gives each text's lines that ``n`` or more texts hold."""
+
+    def __init__(self) -> None:
+        self._own: dict[str, np.ndarray] = {}
+        self._counted: list[np.ndarray] = []
+        self._texts: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._own)
+
+    def add(self, source: str, text: str) -> None:
+        import numpy as np
+
+        units = split_units(text)
+        keys = np.unique(np.array(_repeatable(units), dtype=np.uint64))
+        self._own[source] = keys
+        whole = repeat_key(" ".join(units))
+        if whole not in self._texts:  # a copy of a text seen before adds nothing
+            self._texts.add(whole)
+            self._counted.append(keys)
+
+    def repeated(self, min_texts: int) -> dict[str, frozenset[int]]:
+        """Per text (by source), the keys of its lines found in ``min_texts`` or more
+        texts; texts without such lines are left out."""
+        import numpy as np
+
+        if not self._counted or min_texts < 1:
+            return {}
+        keys, counts = np.unique(np.concatenate(self._counted), return_counts=True)
+        common = keys[counts >= min_texts]
+        out = {}
+        for source, own in self._own.items():
+            hits = np.intersect1d(own, common, assume_unique=True)
+            if len(hits):
+                out[source] = frozenset(int(k) for k in hits)
+        return out
+
+
+def repeats(units: Sequence[str], repeated: Collection[int]) -> list[int]:
+    """The units that are lines repeated across the batch (``repeated``: their
+    ``repeat_key``s). None when they would be half the text's words or more: then the
+    text is a near-copy of others (the same article saved again with other debris),
+    not an article among a site's template lines."""
+    if not repeated:
+        return []
+    hits = [
+        i for i, u in enumerate(units) if size(u) >= REPEAT_MIN_WORDS and repeat_key(u) in repeated
+    ]
+    if 2 * sum(size(units[i]) for i in hits) >= sum(size(u) for u in units):
+        return []
+    return hits
 
 
 # -- input detection ---------------------------------------------------------------------

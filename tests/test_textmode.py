@@ -205,3 +205,78 @@ def test_diff_stripped_on_text() -> None:
     assert not any(article()[0] in x for x in removed)
     doc = json.loads(invoke("diff", str(SEED), "--stripped", "--json").stdout)
     assert doc["b"]["label"] == "text"
+
+
+# --- lines repeated across a batch (batch --drop-repeated) ----------------------------
+
+SAMPLES = ROOT / "samples"
+SITE_ARTICLES = (
+    "blog-weekday-sourdough",
+    "comments-tomato-splitting",
+    "news-hollinbridge-footbridge",
+    "docs-tarn-configuration",
+)
+#: template lines of a made-up site: sentences the model alone keeps
+TEMPLATE = (
+    "The Valley Courier has been owned by its readers since 1921 and every story we "
+    "publish is paid for by them.",
+    "Read more from our local reporting team on the weekend edition.",
+)
+
+
+def site_text(name: str) -> str:
+    gold = (SAMPLES / f"{name}.txt").read_text("utf-8")
+    return "\n\n".join(["The Valley Courier", "Home | News | Sport", gold, *TEMPLATE])
+
+
+def test_batch_repeats_counts_texts_not_copies() -> None:
+    counter = textmode.BatchRepeats()
+    for name in SITE_ARTICLES[:3]:
+        counter.add(name, site_text(name))
+    counter.add("copy", site_text(SITE_ARTICLES[0]))  # the same text again: not counted
+    template = {textmode.repeat_key(line) for line in TEMPLATE}
+    three = counter.repeated(3)
+    assert set(three) == {*SITE_ARTICLES[:3], "copy"}
+    assert all(keys == template for keys in three.values())
+    assert counter.repeated(4) == {}  # three texts, not four
+    # lines under REPEAT_MIN_WORDS words are the model's ("The Valley Courier")
+    assert textmode.repeat_key("The Valley Courier") not in three["copy"]
+    # case, spacing and numbers aside
+    assert textmode.repeat_key("Comments (3)") == textmode.repeat_key("comments  (12)")
+
+
+def test_repeats_leave_a_near_copy_alone() -> None:
+    units = textmode.split_units(site_text(SITE_ARTICLES[0]))
+    template = {textmode.repeat_key(line) for line in TEMPLATE}
+    assert [units[i] for i in textmode.repeats(units, template)] == list(TEMPLATE)
+    # when the shared lines are half the text's words, it is the same article again
+    everything = {textmode.repeat_key(u) for u in units}
+    assert textmode.repeats(units, everything) == []
+
+
+def test_batch_drop_repeated(tmp_path: Path) -> None:
+    inp = tmp_path / "site"
+    inp.mkdir()
+    for name in SITE_ARTICLES:
+        (inp / f"{name}.txt").write_text(site_text(name), encoding="utf-8")
+
+    def run(out: Path, *options: str) -> dict[str, str]:
+        result = invoke("batch", str(inp), "--glob", "*.txt", "-o", str(out), "-j", "1", *options)
+        assert result.exit_code == 0, result.stderr
+        return {p.stem: p.read_text("utf-8") for p in out.glob("*.txt")}
+
+    plain = run(tmp_path / "plain")
+    dropped = run(tmp_path / "dropped", "--drop-repeated", "3")
+    assert set(plain) == set(dropped) == set(SITE_ARTICLES)
+    # the model alone keeps the site's sentences on most pages
+    assert sum(TEMPLATE[0] in text for text in plain.values()) >= 3
+    for name, text in dropped.items():
+        assert not any(line in text for line in TEMPLATE), name
+        gold = (SAMPLES / f"{name}.txt").read_text("utf-8")
+        first = gold.strip().split("\n\n")[0]
+        assert (first in text) == (first in plain[name]), name  # the article is untouched
+    # a resumed run counts the pages done before too: it drops the same lines
+    first = tmp_path / "dropped" / f"{SITE_ARTICLES[0]}.txt"
+    first.unlink()
+    again = run(tmp_path / "dropped", "--drop-repeated", "3", "--resume")
+    assert again == dropped

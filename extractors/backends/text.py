@@ -31,10 +31,11 @@ class TextBackend(Backend):
             from ..htmltree import visible_blocks
 
             text = "\n\n".join(b.text for b in visible_blocks(page.tree))
-        units, _probs, kept = textmode.classify(text)
+        # the lines this text shares with many texts of its batch (batch --drop-repeated)
+        repeated = page.info.get("repeated") or ()
+        units, _probs, kept = textmode.classify(text, repeated=repeated)
         blocks = [Block(u) for u, k in zip(units, kept, strict=True) if k]
-        return Extraction(
-            backend=self.name,
-            blocks=blocks,
-            metadata={"units": len(units), "kept": sum(kept)},
-        )
+        metadata = {"units": len(units), "kept": sum(kept)}
+        if repeated:
+            metadata["repeated"] = len(textmode.repeats(units, repeated))
+        return Extraction(backend=self.name, blocks=blocks, metadata=metadata)
