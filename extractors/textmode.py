@@ -608,10 +608,6 @@ def repeat_key(unit: str) -> int:
     return int.from_bytes(digest, "little")
 
 
-def _repeatable(units: Iterable[str]) -> list[int]:
-    return [repeat_key(u) for u in units if size(u) >= REPEAT_MIN_WORDS]
-
-
 class BatchRepeats:
     """Counts in how many texts of a batch each line occurs (lines of at least
     ``REPEAT_MIN_WORDS`` words; copies of one text count once): ``add`` every text, then
@@ -622,19 +618,16 @@ class BatchRepeats:
         self._counted: list[np.ndarray] = []
         self._texts: set[int] = set()
 
-    def __len__(self) -> int:
-        return len(self._own)
-
     def add(self, source: str, text: str) -> None:
         import numpy as np
 
         units = split_units(text)
-        keys = np.unique(np.array(_repeatable(units), dtype=np.uint64))
-        self._own[source] = keys
+        keys = [repeat_key(u) for u in units if size(u) >= REPEAT_MIN_WORDS]
+        self._own[source] = own = np.unique(np.array(keys, dtype=np.uint64))
         whole = repeat_key(" ".join(units))
         if whole not in self._texts:  # a copy of a text seen before adds nothing
             self._texts.add(whole)
-            self._counted.append(keys)
+            self._counted.append(own)
 
     def repeated(self, min_texts: int) -> dict[str, frozenset[int]]:
         """Per text (by source), the keys of its lines found in ``min_texts`` or more
