@@ -46,6 +46,7 @@ import platform
 import statistics
 import sys
 import time
+import urllib.parse
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,25 @@ class Item:
     key: str
     html: bytes
     gold: str
+    #: the page's host (Scrapinghub: from its URL), for ``--group-by-site``
+    site: str = ""
+
+
+#: folds by site rather than by page (``--group-by-site``): 39 sites have two of the 181
+#: pages, and a model can learn a site's boilerplate from the sibling in another fold
+GROUP_BY_SITE = False
+
+
+def page_folds(items: list[Item], n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """k (train, test) index splits of ``items``: by page, or by site with
+    ``GROUP_BY_SITE`` (the pages of a site on one side)."""
+    from sklearn.model_selection import GroupKFold, KFold
+
+    if GROUP_BY_SITE:
+        sites = [item.site or item.key for item in items]
+        grouped = GroupKFold(n_splits=n, shuffle=True, random_state=seed)
+        return list(grouped.split(items, groups=sites))
+    return list(KFold(n_splits=n, shuffle=True, random_state=seed).split(items))
 
 
 def scrapinghub() -> list[Item]:
@@ -109,7 +129,8 @@ def scrapinghub() -> list[Item]:
     items = []
     for key in sorted(truth):
         data = gzip.decompress((base / "html" / f"{key}.html.gz").read_bytes())
-        items.append(Item("scrapinghub", key, data, truth[key]["articleBody"]))
+        site = urllib.parse.urlsplit(truth[key].get("url", "")).netloc.lower()
+        items.append(Item("scrapinghub", key, data, truth[key]["articleBody"], site))
     return items
 
 
@@ -201,10 +222,18 @@ class Prepared:
     train_mask: np.ndarray  # body-role blocks: the model's training data
     #: the same page with the strongest member's output removed (member dropout)
     dropped: cons.Prepared | None = None
+    #: more dropout copies: the page without each of ``DROPOUT_MORE``'s members
+    more: list[cons.Prepared] = dataclasses.field(default_factory=list)
 
 
 #: train on member-dropout copies too (``--no-dropout``: off)
 DROPOUT = True
+#: the members, by place, that also get a training copy without them (besides the
+#: strongest, always): "weakest" = the last. resiliparse returns nothing on some pages
+#: (Mozilla's medicalnewstoday); trained without such copies, the model read its empty
+#: output as a vote against every block (``--dropout strongest``: the model before
+#: 2026-11-25, see CONSENSUS-EXPERIMENTS.md)
+DROPOUT_MORE = "weakest"
 #: sample weight of a training block (``--weights``): "none" = every block 1 (the
 #: shipped model); "sqrt" = sqrt(its shingles), "shingles" = its shingles (the metric
 #: counts shingles). Measured 2026-11-25 (seed 0, inner-CV thresholds): "sqrt" gave the
@@ -238,7 +267,9 @@ def prepare_all(items: list[Item], outputs: dict[str, dict[str, Extraction]]) ->
         mask = np.array([b.role == "body" for b in prep.blocks], dtype=bool)
         # the fallback case: the strongest member returns nothing, the next one leads
         dropped = cons.prepare(page, without(outputs[item.key], MEMBERS[0]), MEMBERS)
-        out.append(Prepared(item, page, prep, labels, mask, dropped))
+        others = MEMBERS[-1:] if DROPOUT_MORE == "weakest" and len(MEMBERS) > 1 else ()
+        more = [cons.prepare(page, without(outputs[item.key], m), MEMBERS) for m in others]
+        out.append(Prepared(item, page, prep, labels, mask, dropped, more))
     return out
 
 
@@ -249,10 +280,10 @@ def fit(data: list[Prepared]) -> Any:
     y = np.concatenate([d.labels[d.train_mask] for d in data])
     w = np.concatenate([block_weights(d) for d in data])
     if DROPOUT:
-        kept = [d for d in data if d.dropped is not None]
-        X = np.vstack([X, *(d.dropped.X[d.train_mask] for d in kept if d.dropped is not None)])
-        y = np.concatenate([y, *(d.labels[d.train_mask] for d in kept)])
-        w = np.concatenate([w, *(block_weights(d) for d in kept)])
+        copies = [(d, c) for d in data for c in (d.dropped, *d.more) if c is not None]
+        X = np.vstack([X, *(c.X[d.train_mask] for d, c in copies)])
+        y = np.concatenate([y, *(d.labels[d.train_mask] for d, _ in copies)])
+        w = np.concatenate([w, *(block_weights(d) for d, _ in copies)])
     clf = HistGradientBoostingClassifier(**PARAMS)
     clf.fit(X, y, sample_weight=None if WEIGHTS == "none" else w)
     return clf
@@ -375,35 +406,37 @@ def predict(clf: Any, d: Prepared) -> np.ndarray:
     return out
 
 
+#: inner-CV F1s this close to the best are ties (the grid's figures differ by .0001 to
+#: .0006 and their order flips between fold splits); among ties the point nearest the
+#: a-priori thresholds wins
+TIE = 0.0005
+
+
 def choose_thresholds(data: list[Prepared], seed: int) -> tuple[tuple[float, float], float]:
     """(drop_below, add_above) by inner cross-validation on these (training) pages only:
     out-of-fold probabilities from ``INNER_FOLDS`` inner models, then the grid point
-    with the best F1 over these pages (ties: the a-priori values, then the smaller
-    change). Returns the thresholds and their inner F1."""
-    from sklearn.model_selection import KFold
-
+    with the best F1 over these pages; points within ``TIE`` of it are ties, won by the
+    one nearest the a-priori values (then the better F1). Returns the thresholds and
+    their inner F1."""
     probs: list[np.ndarray] = [np.zeros(0)] * len(data)
-    inner = KFold(n_splits=INNER_FOLDS, shuffle=True, random_state=seed + 1000)
-    for train, test in inner.split(data):
+    for train, test in page_folds([d.item for d in data], INNER_FOLDS, seed + 1000):
         clf = fit([data[i] for i in train])
         for i in test:
             probs[i] = predict(clf, data[i])
     default = ExtractOptions()
     prior = (cons.DROP_BELOW, cons.ADD_ABOVE)
-    best: tuple[float, float, float, tuple[float, float]] | None = None
+    grid: list[tuple[float, float, tuple[float, float]]] = []
     for drop in DROP_GRID:
         for add in ADD_GRID:
             pairs = [
                 (consensus_text(d, p, default, (drop, add)), d.item.gold)
                 for d, p in zip(data, probs, strict=True)
             ]
-            f1 = round(score(pairs).f1, 4)
             dist = abs(drop - prior[0]) + abs(add - prior[1])
-            key = (f1, -dist, 0.0, (drop, add))
-            if best is None or key[:2] > best[:2]:
-                best = key
-    assert best is not None
-    return best[3], best[0]
+            grid.append((score(pairs).f1, dist, (drop, add)))
+    best = max(f1 for f1, _, _ in grid)
+    f1, _, point = min((g for g in grid if g[0] >= best - TIE), key=lambda g: (g[1], -g[0]))
+    return point, round(f1, 4)
 
 
 def member_text(d: Prepared, name: str) -> str:
@@ -488,7 +521,7 @@ def fmt(s: Score) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global MEMBERS, DROPOUT, WEIGHTS, TEXT_VOTER
+    global MEMBERS, DROPOUT, DROPOUT_MORE, WEIGHTS, TEXT_VOTER, GROUP_BY_SITE
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
@@ -517,17 +550,31 @@ def main(argv: list[str] | None = None) -> int:
         help="training weight of a block: sqrt(its shingles), its shingles, or 1",
     )
     ap.add_argument(
+        "--dropout",
+        choices=("strongest", "weakest"),
+        default=DROPOUT_MORE,
+        help="member-dropout copies: without the strongest member only, or also "
+        "without the weakest (the default)",
+    )
+    ap.add_argument("--no-report", action="store_true", help="do not write CONSENSUS.md")
+    ap.add_argument(
+        "--group-by-site",
+        action="store_true",
+        help="cross-validation folds (outer and inner) by site, not by page",
+    )
+    ap.add_argument(
         "--text-voter",
         action="store_true",
         help="the text-mode classifier as one more voter (text models retrained in-fold)",
     )
     args = ap.parse_args(argv)
     TEXT_VOTER = args.text_voter
+    GROUP_BY_SITE = args.group_by_site
+    DROPOUT_MORE = args.dropout
     DROPOUT = not args.no_dropout
     WEIGHTS = args.weights
     MEMBERS = tuple(m.strip() for m in args.members.split(",") if m.strip())
     from sklearn import __version__ as sklearn_version
-    from sklearn.model_selection import KFold
 
     t0 = time.time()
     sh_items = scrapinghub()
@@ -540,7 +587,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"text voter data: {time.time() - t0:.1f}s", flush=True)
 
     # -- cross-validation by page
-    kf = KFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
     names = ["consensus", *ALL_MEMBERS]
     all_pairs: dict[str, list[tuple[str, str]]] = {n: [] for n in names}
     fold_rows = []
@@ -548,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     fold_thresholds: list[tuple[float, float]] = []
     fallback: list[tuple[str, str]] = []  # consensus with the strongest member removed
     prior = (cons.DROP_BELOW, cons.ADD_ABOVE)
-    for k, (train, test) in enumerate(kf.split(sh)):
+    for k, (train, test) in enumerate(page_folds([d.item for d in sh], args.folds, args.seed)):
         data = sh if td is None else text_fold(sh, td, train, test, args.seed + 2000 + k)
         train_data = [data[i] for i in train]
         if args.fixed_thresholds:
@@ -608,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
         "cv_f1": round(cv["consensus"].f1, 4),
         "fold_thresholds": [list(t) for t in fold_thresholds],
     }
-    tmp_model = HERE / ".consensus-model.json"
+    tmp_model = HERE / f".consensus-model-{os.getpid()}.json"  # runs side by side
     digests = sorted(cons.page_digest(d.item.html) for d in sh)
     data = export(clf, tmp_model, meta, thresholds, digests)
     tree_model = cons.TreeModel(data)
@@ -658,6 +704,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         tmp_model.unlink()
 
+    if args.no_report:
+        return 0
     write_report(
         cv, fold_rows, moz_rows, moz_n, ms_traf, ms_cons, parts, meta, args.folds, thresholds
     )
@@ -713,7 +761,13 @@ def write_report(
         "  Member dropout: "
         + (
             f"every training page also enters once with {MEMBERS[0]}'s output removed, so"
-            " that the fallback (the next member leads) is trained for."
+            " that the fallback (the next member leads) is trained for"
+            + (
+                f", and once with {MEMBERS[-1]}'s removed (it returns nothing on some pages:"
+                " that is a missing vote, not a vote against every block)."
+                if DROPOUT_MORE == "weakest" and len(MEMBERS) > 1
+                else "."
+            )
             if DROPOUT
             else "off."
         ),
@@ -744,7 +798,8 @@ def write_report(
         "- The thresholds are chosen by INNER cross-validation on the training pages only:",
         f"  out-of-fold probabilities from a {INNER_FOLDS}-fold split of the training pages,",
         f"  then the best F1 over the grid drop_below in {list(DROP_GRID)} x add_above in",
-        f"  {list(ADD_GRID)} (ties: the a-priori {cons.DROP_BELOW}/{cons.ADD_ABOVE}). Each",
+        f"  {list(ADD_GRID)} (within {TIE} of the best F1 is a tie, won by the point",
+        f"  nearest the a-priori {cons.DROP_BELOW}/{cons.ADD_ABOVE}). Each",
         "  outer fold chose its own (drop/add: "
         + (folds_chosen or "a priori")
         + f"); the shipped model's, chosen the same way on all 181 pages: drop_below"
@@ -753,10 +808,20 @@ def write_report(
         "  `unboil.extractors.consensus.trained_on(digests)` counts them) so that figures",
         "  on those pages can be flagged as not cross-validated.",
         "",
-        f"## Cross-validated, {k}-fold by page, 181 Scrapinghub pages (same run)",
+        f"## Cross-validated, {k}-fold by {'site' if GROUP_BY_SITE else 'page'}, "
+        "181 Scrapinghub pages (same run)",
         "",
         "Each page is scored by a model that never saw it. Title off, captions as the",
         "strongest member does (the Scrapinghub gold is the body without headline).",
+        *(
+            []
+            if GROUP_BY_SITE
+            else [
+                "39 sites have two pages each: folds by page can put a page's sibling",
+                "on the training side (`--group-by-site` keeps a site's pages together;",
+                "figures in CONSENSUS-EXPERIMENTS.md).",
+            ]
+        ),
         "",
         "| extractor | P | R | F1 |",
         "|---|---|---|---|",
