@@ -336,14 +336,12 @@ def text_probs(clf: Any, td: TextData, key: str) -> np.ndarray:
     return out
 
 
-def oof_text_probs(td: TextData, keys: list[str], folds: int, seed: int) -> dict[str, np.ndarray]:
+def oof_text_probs(td: TextData, items: list[Item], folds: int, seed: int) -> dict[str, np.ndarray]:
     """Out-of-fold text probabilities of these pages' blocks: each page's from a text
-    model trained on the other folds of ``keys`` only."""
-    from sklearn.model_selection import KFold
-
+    model trained on the other folds of ``items`` only (``page_folds``)."""
+    keys = [item.key for item in items]
     out: dict[str, np.ndarray] = {}
-    split = KFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, test in split.split(keys):
+    for train, test in page_folds(items, folds, seed):
         clf = text_model(td, [keys[i] for i in train])
         for i in test:
             out[keys[i]] = text_probs(clf, td, keys[i])
@@ -359,13 +357,15 @@ def text_columns(p: np.ndarray) -> np.ndarray:
 
 def with_text(d: Prepared, p: np.ndarray) -> Prepared:
     """The page with the voter's columns appended to its features (and its dropout
-    copy's: the text probabilities do not depend on the members)."""
+    copies': the text probabilities do not depend on the members)."""
     cols = text_columns(p)
-    prep = dataclasses.replace(d.prep, X=np.hstack([d.prep.X, cols]))
-    dropped = None
-    if d.dropped is not None:
-        dropped = dataclasses.replace(d.dropped, X=np.hstack([d.dropped.X, cols]))
-    return Prepared(d.item, d.page, prep, d.labels, d.train_mask, dropped)
+
+    def widened(prep: cons.Prepared) -> cons.Prepared:
+        return dataclasses.replace(prep, X=np.hstack([prep.X, cols]))
+
+    dropped = widened(d.dropped) if d.dropped is not None else None
+    more = [widened(c) for c in d.more]
+    return Prepared(d.item, d.page, widened(d.prep), d.labels, d.train_mask, dropped, more)
 
 
 def text_fold(
@@ -374,9 +374,9 @@ def text_fold(
     """The pages with the voter's columns for one outer fold: out-of-fold (inner
     folds) on its training pages, from a model of all its training pages on its test
     pages."""
-    keys = [data[i].item.key for i in train]
-    inner = oof_text_probs(td, keys, TEXT_INNER, seed)
-    clf = text_model(td, keys)
+    items = [data[i].item for i in train]
+    inner = oof_text_probs(td, items, TEXT_INNER, seed)
+    clf = text_model(td, [item.key for item in items])
     out = list(data)
     for i in train:
         out[i] = with_text(data[i], inner[data[i].item.key])
@@ -636,8 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     # -- final model on all pages; its thresholds by the same inner procedure
     final = sh
     if td is not None:
-        keys = [d.item.key for d in sh]
-        oof = oof_text_probs(td, keys, TEXT_FINAL_FOLDS, args.seed + 3000)
+        oof = oof_text_probs(td, [d.item for d in sh], TEXT_FINAL_FOLDS, args.seed + 3000)
         final = [with_text(d, oof[d.item.key]) for d in sh]
     if args.fixed_thresholds:
         thresholds = prior

@@ -601,22 +601,16 @@ def count_repeats(inputs: Iterable[Input], cfg: BatchConfig) -> BatchRepeats:
     """``textmode.BatchRepeats`` over the batch's files that are text inputs (as
     ``process_page`` will read them: plain text, or anything with input format text);
     files that cannot be read are left to fail in their turn."""
-    from .loading import NotHtml, load_file
-    from .textmode import BatchRepeats, as_input, is_text, text_page
+    from .textmode import BatchRepeats, is_text, load_input
 
     counter = BatchRepeats()
     for item in inputs:
         if item.kind != "file":
             continue
         try:
-            page = load_file(item.source, max_bytes=cfg.max_bytes)
-        except NotHtml as exc:
-            if cfg.input_format == "html" or exc.kind != "text" or exc.page is None:
-                continue
-            page = text_page(exc.page)
-        except (SourceError, OSError):
+            page = load_input(item.source, cfg.input_format, max_bytes=cfg.max_bytes)
+        except (SourceError, OSError):  # NotHtml included
             continue
-        page = as_input(page, cfg.input_format)
         if is_text(page):
             counter.add(item.source, page.html)
     return counter

@@ -540,18 +540,14 @@ def probabilities(units: Sequence[str], text_model: TextModel | None = None) -> 
 
 
 def classify(
-    text: str, text_model: TextModel | None = None, repeated: Collection[int] = ()
+    text: str, text_model: TextModel | None = None
 ) -> tuple[list[str], list[float], list[bool]]:
-    """The text's units, their probabilities and whether each is kept. ``repeated``:
-    the ``repeat_key`` of lines found in many texts of a batch (``BatchRepeats``),
-    dropped whatever the model says (``repeats``)."""
+    """The text's units, their probabilities and whether each is kept."""
     m = text_model or model()
     units = split_units(text)
     probs = probabilities(units, m)
     kept = [p >= m.threshold for p in probs]
     for i in appeals(units):
-        kept[i] = False
-    for i in repeats(units, repeated):
         kept[i] = False
     return units, probs, kept
 

@@ -31,11 +31,15 @@ class TextBackend(Backend):
             from ..htmltree import visible_blocks
 
             text = "\n\n".join(b.text for b in visible_blocks(page.tree))
-        # the lines this text shares with many texts of its batch (batch --drop-repeated)
-        repeated = page.info.get("repeated") or ()
-        units, _probs, kept = textmode.classify(text, repeated=repeated)
+        units, _probs, kept = textmode.classify(text)
+        # the lines this text shares with many texts of its batch (batch --drop-repeated),
+        # dropped whatever the model says
+        repeated = page.info.get("repeated")
+        dropped = textmode.repeats(units, repeated) if repeated else []
+        for i in dropped:
+            kept[i] = False
         blocks = [Block(u) for u, k in zip(units, kept, strict=True) if k]
         metadata = {"units": len(units), "kept": sum(kept)}
         if repeated:
-            metadata["repeated"] = len(textmode.repeats(units, repeated))
+            metadata["repeated"] = len(dropped)
         return Extraction(backend=self.name, blocks=blocks, metadata=metadata)
