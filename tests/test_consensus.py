@@ -411,8 +411,10 @@ def test_tree_model_matches_a_plain_walk() -> None:
 
     model = cons.model()
     rng = np.random.default_rng(0)
-    X = np.abs(rng.normal(size=(40, len(model.features)))) * 2
+    # more rows than one chunk: the chunks' results joined in order
+    X = np.abs(rng.normal(size=(cons.TreeModel.CHUNK_ROWS * 2 + 7, len(model.features)))) * 2
     X[rng.random(X.shape) < 0.05] = np.nan
+    X[: cons.TreeModel.CHUNK_ROWS] = np.nan_to_num(X[: cons.TreeModel.CHUNK_ROWS])  # no NaN
 
     def walk(row: np.ndarray) -> float:
         total = model.baseline
