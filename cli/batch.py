@@ -254,6 +254,7 @@ def batch(
         BatchRunner,
         discover,
         read_url_list,
+        refuse_overwriting_inputs,
     )
 
     fmt = fmt or ("txt" if outdir else "jsonl")
@@ -284,6 +285,8 @@ def batch(
             scan_warcs=engine == "local",  # dask: the workers scan the WARCs
             max_bytes=max_bytes,
         )
+        if outdir is not None:
+            refuse_overwriting_inputs(items, outdir, fmt, audit)
     except BatchError as exc:
         raise click.UsageError(str(exc)) from None
     if not items:

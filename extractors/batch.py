@@ -309,6 +309,26 @@ def warc_inputs(path: str, stem: str, entries: Iterable[Any]) -> list[Input]:
 # --------------------------------------------------------------------------- manifest
 
 
+def refuse_overwriting_inputs(
+    inputs: Iterable[Input], outdir: str | os.PathLike[str], fmt: str, audit: bool = False
+) -> None:
+    """BatchError (a usage error, raised before anything is written) when an output
+    would replace one of the batch's input files: OUTDIR is the input folder and the
+    format's extension is the inputs' own (text dumps cleaned with ``-f txt``)."""
+    for item in inputs:
+        if item.kind != "file":
+            continue
+        outs = [item.output(fmt)] + ([item.stem + ".audit.html"] if audit else [])
+        for rel in outs:
+            out = Path(outdir, rel)
+            with contextlib.suppress(OSError):
+                if out.exists() and os.path.samefile(out, item.source):
+                    raise BatchError(
+                        f"{item.source}: its output {out} is the input file itself; "
+                        "choose another output folder (-o) or format (-f)"
+                    )
+
+
 def read_manifest(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Every complete record of a manifest, in order; a truncated or garbled line (a
     run killed mid-write) is ignored."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -24,10 +25,20 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, durable: bo
     """Write ``data`` to ``path`` atomically; an existing file keeps its permissions,
     a new one gets the usual ones (0666 less the umask). ``durable``: the data is
     fsynced before the rename (it survives a power loss, not only a killed process);
-    without it the caller makes it durable later, e.g. with ``sync_filesystem``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    without it the caller makes it durable later, e.g. with ``sync_filesystem``.
+
+    A symlink is followed (its target is replaced, the link stays), and a path that
+    is not a regular file (``/dev/null``, a named pipe, a terminal) is written to
+    directly: a rename would put a file in place of the device or the pipe."""
+    target = Path(os.path.realpath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    with contextlib.suppress(FileNotFoundError):
+        mode = target.stat().st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            with open(target, "wb") as fh:
+                fh.write(payload)
+            return
+    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -34,6 +34,7 @@ from unboil.extractors.page import Page
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "samples" / "seed-independent.html"
+SEED_TEXT = ROOT / "tests" / "data" / "text" / "seed-text.raw.txt"  # the seed as a text dump
 UNBOIL = Path(sys.executable).with_name("unboil")
 SCRAPINGHUB_HTML = Path(__file__).resolve().parent.parent.parent / "shared/bench/scrapinghub/html"
 
@@ -263,6 +264,24 @@ def test_usage_errors(tmp_path: Path) -> None:
     (tmp_path / "none").mkdir()
     result = invoke(str(tmp_path / "none"), "-o", str(tmp_path / "o"))
     assert result.exit_code == 2 and "no pages found" in result.stderr
+
+
+def test_an_output_that_is_an_input_is_a_usage_error(tmp_path: Path) -> None:
+    """Text dumps cleaned into their own folder as txt: each output would replace its
+    input. Refused before anything is written; another format is fine."""
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    dump = dumps / "a.txt"
+    dump.write_text(SEED_TEXT.read_text("utf-8"), "utf-8")
+    before = dump.read_bytes()
+    result = invoke(str(dumps), "--glob", "*.txt", "-o", str(dumps), "-f", "txt", "-q")
+    assert result.exit_code == 2
+    assert "a.txt" in result.stderr and "is the input file itself" in result.stderr
+    assert dump.read_bytes() == before
+    assert sorted(p.name for p in dumps.iterdir()) == ["a.txt"]  # no manifest either
+    result = invoke(str(dumps), "--glob", "*.txt", "-o", str(dumps), "-f", "markdown", "-q")
+    assert result.exit_code == 0 and dump.read_bytes() == before
+    assert "Kim Jong-un" in (dumps / "a.md").read_text("utf-8")
 
 
 def test_output_paths_are_predictable(tmp_path: Path) -> None:

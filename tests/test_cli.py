@@ -197,6 +197,30 @@ def test_output_file_is_written_and_kept_when_everything_fails(tmp_path: Path) -
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temp file left
 
 
+def test_output_through_a_symlink_or_into_a_pipe(tmp_path: Path) -> None:
+    """-o follows a symlink (the link stays a link) and writes into a named pipe (a
+    device, a FIFO is not replaced by a regular file)."""
+    import stat
+    import threading
+
+    target = tmp_path / "target.txt"
+    target.write_text("old\n", "utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target.name)
+    assert invoke(str(SEED), "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and SEED_FIRST in target.read_text("utf-8")
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert invoke(str(SEED), "-o", str(fifo)).exit_code == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert got and SEED_FIRST in got[0].decode("utf-8")
+
+
 def test_title_option() -> None:
     with_title = invoke("--title", str(SEED)).stdout
     without = invoke(str(SEED)).stdout
