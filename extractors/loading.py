@@ -14,7 +14,8 @@ Decoding, first match wins:
 4. ``<meta charset>`` / ``<meta http-equiv="Content-Type">`` or the XML declaration
    in the first 4 KB;
 5. UTF-8, strict, or with a few stray bytes among many valid multi-byte sequences;
-6. charset-normalizer's best guess;
+6. charset-normalizer's best guess (a near tie goes to the Windows codepage of the
+   language it reads: cp1252 for French, cp1254 for Turkish...);
 7. UTF-8 with replacement characters.
 
 A declared charset is only trusted when it is a text codec Python knows (browser
@@ -533,16 +534,56 @@ def _ascii_compatible(codec: str) -> bool:
         return False
 
 
+#: the Windows codepage of each language charset-normalizer names (the legacy charset
+#: of its undeclared pages), and how much more "chaos" (its mess measure) a reading in
+#: that codepage may have than the best guess and still be preferred (``_detect``)
+_WINDOWS_CODEPAGES = {
+    language: codepage
+    for codepage, languages in {
+        "cp1252": (
+            "Danish Dutch English Finnish French German Indonesian"
+            " Italian Norwegian Portuguese Spanish Swedish"
+        ),
+        "cp1250": "Croatian Czech Hungarian Polish Romanian Slovak Slovene",
+        "cp1251": "Bulgarian Russian Serbian Ukrainian",
+        "cp1253": "Greek",
+        "cp1254": "Turkish",
+        "cp1255": "Hebrew",
+        "cp1256": "Arabic Farsi",
+        "cp1257": "Estonian Lithuanian",
+        "cp1258": "Vietnamese",
+    }.items()
+    for language in languages.split()
+}
+_CODEPAGE_CHAOS_MARGIN = 0.05
+
+
 def _detect(data: bytes) -> str | None:
     """charset-normalizer's best guess, as a usable codec name."""
     from charset_normalizer import from_bytes
 
     try:
-        best = from_bytes(data).best()
+        matches = from_bytes(data)
+        best = matches.best()
     except Exception:  # a detector bug must not lose the page: fall back instead
         return None
     if best is None:
         return None
+    usual = _WINDOWS_CODEPAGES.get(best.language)
+    # A near tie between 8-bit codepages that read the text as languages of one Windows
+    # codepage (French read as cp1257: "déją trčs"): that codepage, the one browsers
+    # assume for an undeclared page in such a language, is the likelier.
+    if (
+        usual is not None
+        and best.encoding != usual
+        and any(
+            m.encoding == usual
+            and _WINDOWS_CODEPAGES.get(m.language) == usual
+            and m.chaos <= best.chaos + _CODEPAGE_CHAOS_MARGIN
+            for m in matches
+        )
+    ):
+        return usual
     codec = _codec(best.encoding)
     if codec is None or _is_wide(codec):
         return None

@@ -381,6 +381,37 @@ def test_detected_without_declaration(text: str, codec: str) -> None:
     assert page.html == html
 
 
+FR = (
+    "Le café était plein, et l'été déjà très chaud à Besançon; les élèves répétaient leurs "
+    "leçons près de la fenêtre. Où est passé le garçon qui vendait des crêpes?"
+)
+ES = (
+    "El niño pidió a su señora madre un café con leche y una canción. La mañana era fría en "
+    "Logroño, y los vecinos comentaban la última decisión del ayuntamiento."
+)
+TR = (
+    "Belediye başkanı, şehir merkezindeki trafik sorununu çözmek için yeni bir plan açıkladı. "
+    "Vatandaşlar, iş çıkış saatlerinde yaşanan yoğunluktan şikâyetçi olduklarını söylediler."
+)
+PL = (
+    "Władze miasta poinformowały, że remont głównej ulicy potrwa dłużej niż zakładano, "
+    "ponieważ wykonawca napotkał nieoczekiwane trudności. Zażółć gęślą jaźń."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"), [(FR, "cp1252"), (ES, "cp1252"), (TR, "cp1254"), (PL, "cp1250")]
+)
+def test_undeclared_8bit_pages_get_their_languages_codepage(text: str, codec: str) -> None:
+    """charset-normalizer's best guess for undeclared French was cp1257 ("déją trčs"),
+    Spanish cp1250, Turkish iso8859-10, each a near tie with the language's Windows
+    codepage, which browsers assume for such pages."""
+    html = doc(" ".join([text] * 2))
+    page = load_bytes(html.encode(codec), "page")
+    assert page.html == html
+    assert (page.encoding, page.encoding_source) == (codec, "detected")
+
+
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
 def test_wide_unicode_with_bom(codec: str) -> None:
     html = doc(RU + JA)
