@@ -155,6 +155,8 @@ class Input:
     offset: int | None = None
     url: str | None = None
     skip: str | None = None
+    #: the record is a page that cannot be read: recorded ``failed``, not ``skipped``
+    skip_failed: bool = False
 
     def output(self, fmt: str) -> str:
         return self.stem + EXTENSIONS.get(fmt, ".json")
@@ -301,6 +303,7 @@ def warc_inputs(path: str, stem: str, entries: Iterable[Any]) -> list[Input]:
                 offset=entry.offset,
                 url=entry.url,
                 skip=entry.skip,
+                skip_failed=entry.failed,
             )
         )
     return items
@@ -468,9 +471,11 @@ class Task:
 
 
 def skip_record(item: Input, backend: str) -> dict[str, Any]:
-    """The record of an input known to be skipped before it is read (a WARC record
-    that is not an HTML page, or is truncated)."""
-    return base_record(item.source, item.kind, backend, "skipped", error=item.skip, url=item.url)
+    """The record of an input known, before it is read, not to be processed: a WARC
+    record that is not an HTML page (``skipped``), or a page that cannot be read, such
+    as a corrupt record (``failed``)."""
+    status = "failed" if item.skip_failed else "skipped"
+    return base_record(item.source, item.kind, backend, status, error=item.skip, url=item.url)
 
 
 def is_settled_skip(rec: dict[str, Any] | None) -> bool:

@@ -83,6 +83,9 @@ class WarcEntry:
     content_type: str | None
     #: why the record is skipped; None: it is a page to process
     skip: str | None = None
+    #: the record is a page that cannot be read (see ``_examine``): it failed, it is
+    #: not skipped
+    failed: bool = False
 
 
 # --------------------------------------------------------------------------- reading
@@ -155,9 +158,12 @@ def _decoded(raw: bytes, chunked: bool, encoding: str | None, limit: int) -> byt
     raise ValueError(f"unsupported content encoding {decomp!r}")
 
 
-def _examine(rec: Any, max_bytes: int, full: bool) -> tuple[str | None, str | None, bytes]:
-    """``(content type, skip reason, payload)`` of a record; the payload is the
-    first ``SNIFF_BYTES`` decoded bytes, or all of them when ``full``."""
+def _examine(rec: Any, max_bytes: int, full: bool) -> tuple[str | None, str | None, bool, bytes]:
+    """``(content type, reason, failed, payload)`` of a record: why it is not
+    processed (None: it is), the first ``SNIFF_BYTES`` decoded bytes of its payload
+    (all of them when ``full``). ``failed``: the record is a page that cannot be read
+    (a digest or length that does not match, an encoding that does not decode, over
+    the size cap), a failure as a broken file would be, not a record passed over."""
     http = rec.http_headers if rec.rec_type == "response" else None
     if rec.rec_type == "response":
         content_type = _header(http, "Content-Type")
@@ -165,37 +171,37 @@ def _examine(rec: Any, max_bytes: int, full: bool) -> tuple[str | None, str | No
         content_type = _header(rec.rec_headers, "Content-Type")
     truncated = _header(rec.rec_headers, "WARC-Truncated")
     if truncated:
-        return content_type, f"truncated record (WARC-Truncated: {truncated})", b""
+        return content_type, f"truncated record (WARC-Truncated: {truncated})", False, b""
     if http is not None:
         code = (http.get_statuscode() or "").strip()
         if not code.startswith("2"):
-            return content_type, f"HTTP status {code or 'missing'}", b""
+            return content_type, f"HTTP status {code or 'missing'}", False, b""
     mime = _mime(content_type)
     if mime not in HTML_TYPES and mime not in GENERIC_TYPES:
-        return content_type, f"not HTML ({mime})", b""
+        return content_type, f"not HTML ({mime})", False, b""
     raw = rec.raw_stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        return content_type, f"larger than {max_bytes} bytes", b""
+        return content_type, f"larger than {max_bytes} bytes", True, b""
     if not _digest_ok(raw, _header(rec.rec_headers, "WARC-Payload-Digest")):
-        return content_type, "truncated or corrupt record (payload digest mismatch)", b""
+        return content_type, "truncated or corrupt record (payload digest mismatch)", True, b""
     chunked = "chunked" in (_header(http, "Transfer-Encoding") or "").lower()
     length = _header(http, "Content-Length")
     if length and length.isdigit() and not chunked and len(raw) < int(length):
-        return content_type, f"truncated payload ({len(raw)} of {length} bytes)", b""
+        return content_type, f"truncated payload ({len(raw)} of {length} bytes)", True, b""
     try:
         limit = max_bytes if full else SNIFF_BYTES
         body = _decoded(raw, chunked, _header(http, "Content-Encoding"), limit)
     except Exception as exc:  # zlib.error, brotli.error, ChunkedDataException...
-        return content_type, f"broken content encoding: {str(exc) or type(exc).__name__}", b""
+        return content_type, f"broken content encoding: {str(exc) or type(exc).__name__}", True, b""
     if full and len(body) > max_bytes:
-        return content_type, f"larger than {max_bytes} bytes once decoded", b""
+        return content_type, f"larger than {max_bytes} bytes once decoded", True, b""
     if mime not in HTML_TYPES:
         head = body[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if not any(tag in head for tag in _SNIFF):
-            return content_type, f"not HTML ({mime or 'no content type'}; sniffed)", b""
+            return content_type, f"not HTML ({mime or 'no content type'}; sniffed)", False, b""
     if not body.strip():
-        return content_type, "empty payload", b""
-    return content_type, None, body
+        return content_type, "empty payload", False, b""
+    return content_type, None, False, body
 
 
 def _record_id(rec: Any, offset: int) -> str:
@@ -233,22 +239,26 @@ def scan(path: str | os.PathLike[str], *, max_bytes: int = 10_000_000) -> list[W
             except Exception as exc:  # a record that cannot be parsed: the rest is lost
                 at = _safe_offset(it, offset)
                 reason = f"broken record, rest of file not read: {_short(exc)}"
-                entries.append(WarcEntry(source, at, 0, f"offset-{at}", None, None, reason))
+                entries.append(WarcEntry(source, at, 0, f"offset-{at}", None, None, reason, True))
                 break
             if rec.rec_type not in ("response", "resource"):
                 continue
             url = _header(rec.rec_headers, "WARC-Target-URI")
             try:
-                content_type, skip, _body = _examine(rec, max_bytes, full=False)
+                content_type, skip, failed, _body = _examine(rec, max_bytes, full=False)
                 rec.raw_stream.read()  # to the end, so that the length is known
                 offset, length = it.get_record_offset(), it.get_record_length()
             except Exception as exc:
                 at = _safe_offset(it, offset)
                 reason = f"broken record, rest of file not read: {_short(exc)}"
-                entries.append(WarcEntry(source, at, 0, _record_id(rec, at), url, None, reason))
+                entries.append(
+                    WarcEntry(source, at, 0, _record_id(rec, at), url, None, reason, True)
+                )
                 break
             entries.append(
-                WarcEntry(source, offset, length, _record_id(rec, offset), url, content_type, skip)
+                WarcEntry(
+                    source, offset, length, _record_id(rec, offset), url, content_type, skip, failed
+                )
             )
             offset += length
     return entries
@@ -263,6 +273,8 @@ def _safe_offset(it: Any, default: int) -> int:
 
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
+    # warcio quotes the line it could not read: binary garbage in a one-line error
+    text = text.split(", first line:")[0]
     return text[:200]
 
 
@@ -282,15 +294,15 @@ def load_record(
             fh.seek(offset)
             rec = next(iter(_iterator(fh, path)))
             url = _header(rec.rec_headers, "WARC-Target-URI")
-            content_type, skip, body = _examine(rec, max_bytes, full=True)
+            content_type, skip, failed, body = _examine(rec, max_bytes, full=True)
     except StopIteration:
         raise WarcSkip(source, f"no record at offset {offset}") from None
     except OSError as exc:
         raise SourceError(source, f"cannot read: {exc.strerror or exc}") from None
     except Exception as exc:
-        raise WarcSkip(source, f"broken record: {_short(exc)}") from None
+        raise SourceError(source, f"broken record: {_short(exc)}") from None
     if skip is not None:
-        raise WarcSkip(source, skip)
+        raise SourceError(source, skip) if failed else WarcSkip(source, skip)
     mime = _mime(content_type)
     if mime not in HTML_TYPES:  # generic type, sniffed as HTML: keep only its charset
         charset = _charset(content_type)

@@ -141,13 +141,17 @@ def make_warc(path: Path, *, gz: bool = True, broken_tail: bool = True) -> dict[
     return ids
 
 
+#: records that are not pages: skipped
 EXPECTED_SKIPS = {
     "png": "not HTML (image/png)",
     "binary": "not HTML (application/octet-stream; sniffed)",
     "truncated": "truncated record (WARC-Truncated: length)",
+    "notfound": "HTTP status 404",
+}
+#: pages whose record is broken: failed (as a broken file is)
+EXPECTED_FAILURES = {
     "short": "truncated payload (80 of 5000 bytes)",
     "corrupt": "truncated or corrupt record (payload digest mismatch)",
-    "notfound": "HTTP status 404",
 }
 PAGES = ("utf8", "cp1252", "gzip", "sniffed")
 
@@ -166,8 +170,11 @@ def test_scan_classifies_records(tmp_path: Path) -> None:
     for label in PAGES:
         assert by_id[ids[label]].skip is None, label
     for label, reason in EXPECTED_SKIPS.items():
-        assert by_id[ids[label]].skip == reason, label
+        assert (by_id[ids[label]].skip, by_id[ids[label]].failed) == (reason, False), label
+    for label, reason in EXPECTED_FAILURES.items():
+        assert (by_id[ids[label]].skip, by_id[ids[label]].failed) == (reason, True), label
     assert by_id[ids["badgzip"]].skip.startswith("broken content encoding")
+    assert by_id[ids["badgzip"]].failed
     assert by_id[ids["utf8"]].url == "http://ex.com/a.html"
     # request and warcinfo records are not pages; the garbage at the end is one entry
     assert len(entries) == len(ids) + 1
@@ -181,7 +188,7 @@ def test_batch_on_a_warc(tmp_path: Path) -> None:
     ids = make_warc(path)
     out = tmp_path / "out"
     result = invoke(str(path), "-o", str(out), "-q")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # the broken records failed
     recs = {r["source"].rsplit("#", 1)[1]: r for r in read_manifest(out / MANIFEST_NAME)}
     for label in PAGES:
         rec = recs[ids[label]]
@@ -198,16 +205,26 @@ def test_batch_on_a_warc(tmp_path: Path) -> None:
     for label, reason in EXPECTED_SKIPS.items():
         rec = recs[ids[label]]
         assert (rec["status"], rec["error"], rec["output"]) == ("skipped", reason, None)
-    assert recs[ids["badgzip"]]["status"] == "skipped"
+    for label, reason in EXPECTED_FAILURES.items():
+        rec = recs[ids[label]]
+        assert (rec["status"], rec["error"], rec["output"]) == ("failed", reason, None)
+        assert ids[label] in result.stderr  # failures are listed
+    assert recs[ids["badgzip"]]["status"] == "failed"
     broken = [r for k, r in recs.items() if k.startswith("offset-")]
     assert len(broken) == 1 and broken[0]["error"].startswith("broken record")
+    assert broken[0]["status"] == "failed"
     assert len(recs) == len(ids) + 1
 
-    # resume: nothing to do, nothing appended (skipped records are settled too)
-    before = (out / MANIFEST_NAME).read_bytes()
+    # resume: the pages and the skipped records are settled; the failures are tried again
+    before = len(read_manifest(out / MANIFEST_NAME))
     result = invoke(str(path), "-o", str(out), "--resume", "-q")
-    assert result.exit_code == 0
-    assert (out / MANIFEST_NAME).read_bytes() == before
+    assert result.exit_code == 3
+    again = read_manifest(out / MANIFEST_NAME)[before:]
+    assert sorted(r["source"].rsplit("#", 1)[1] for r in again) == sorted(
+        [ids[label] for label in EXPECTED_FAILURES]
+        + [ids["badgzip"], broken[0]["source"].rsplit("#", 1)[1]]
+    )
+    assert all(r["status"] == "failed" for r in again)
 
 
 def test_warc_found_in_a_folder_and_uncompressed(tmp_path: Path) -> None:
@@ -218,7 +235,8 @@ def test_warc_found_in_a_folder_and_uncompressed(tmp_path: Path) -> None:
     assert len(ok) == len(PAGES)
     assert all(i.stem.startswith("sub/x/") and i.kind == "warc" for i in items)
     result = invoke(str(tmp_path / "in"), "--glob", "*.warc", "-f", "jsonl", "-q")
-    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 3  # the corrupt records failed
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert sum(r["status"] == "ok" for r in lines) == len(PAGES)
     assert all("Paragraph 0" in r["text"] for r in lines if r["status"] == "ok")
 
@@ -240,7 +258,7 @@ def test_warc_output_of_conversion_records(tmp_path: Path) -> None:
     path = tmp_path / "crawl.warc.gz"
     ids = make_warc(path)
     out, conv = tmp_path / "out", tmp_path / "clean.warc.gz"
-    assert invoke(str(path), "-o", str(out), "--warc-output", str(conv), "-q").exit_code == 0
+    assert invoke(str(path), "-o", str(out), "--warc-output", str(conv), "-q").exit_code == 3
     records = _conversions(conv)
     assert sorted(r[1] for r in records) == sorted(f"<{ids[label]}>" for label in PAGES)
     recs = read_manifest(out / MANIFEST_NAME)
