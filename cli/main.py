@@ -76,8 +76,9 @@ def pipe_closed() -> NoReturn:
 
 
 def handle_errors(f: F) -> F:
-    """Turn the tool's own errors into one line and exit 2; anything unexpected into
-    one line and exit 3 (a traceback only with --debug)."""
+    """Turn the tool's own errors and the system's (an output that cannot be written)
+    into one line and exit 2; anything unexpected into one line and exit 3 (a traceback
+    only with --debug)."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -96,6 +97,12 @@ def handle_errors(f: F) -> F:
 
                 traceback.print_exc()
             error(str(exc))
+            sys.exit(ExitStatus.USAGE)
+        except OSError as exc:  # an output that cannot be written: a full disk, stdout
+            if debug_enabled():
+                raise
+            where = f"{exc.filename}: " if exc.filename else "cannot write the output: "
+            error(f"{where}{exc.strerror or exc}")
             sys.exit(ExitStatus.USAGE)
         except Exception as exc:
             if debug_enabled():

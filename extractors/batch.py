@@ -68,7 +68,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .errors import SourceError, UnboilError
+from .errors import OutputError, SourceError, UnboilError
 from .loading import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from .registry import shared
 
@@ -595,26 +595,30 @@ def process_page(task: Task) -> dict[str, Any]:
     if task.agreement_backend and not result.members and backend == task.backend:
         other = shared(task.agreement_backend).extract(page, ExtractOptions())
     rec["agreement"] = agreement_score(result, other)
-    if task.audit_output:
-        from .audit import audit_of
+    try:
+        if task.audit_output:
+            from .audit import audit_of
 
-        report, cons = audit_of(page, result)
-        atomic_write(task.audit_output, report, durable=task.durable)
-        rec["audit"] = task.audit_rel
-        if rec["agreement"] is None:  # as --agreement consensus would have scored it
-            rec["agreement"] = agreement_score(result, cons)
-    if task.html_output:
-        atomic_write(task.html_output, page.raw, durable=task.durable)
-        rec["html"] = task.html_rel
-    if task.output:
-        if task.fmt == "markdown":
-            body = formats.to_markdown(result)
-        elif task.fmt == "json":
-            body = formats.to_json([formats.record(task.source, result, page)])
-        else:
-            body = formats.to_txt(result)
-        atomic_write(task.output, body, durable=task.durable)
-        rec["output"] = task.output_rel
+            report, cons = audit_of(page, result)
+            atomic_write(task.audit_output, report, durable=task.durable)
+            rec["audit"] = task.audit_rel
+            if rec["agreement"] is None:  # as --agreement consensus would have scored it
+                rec["agreement"] = agreement_score(result, cons)
+        if task.html_output:
+            atomic_write(task.html_output, page.raw, durable=task.durable)
+            rec["html"] = task.html_rel
+        if task.output:
+            if task.fmt == "markdown":
+                body = formats.to_markdown(result)
+            elif task.fmt == "json":
+                body = formats.to_json([formats.record(task.source, result, page)])
+            else:
+                body = formats.to_txt(result)
+            atomic_write(task.output, body, durable=task.durable)
+            rec["output"] = task.output_rel
+    except OutputError as exc:  # OUTDIR unwritable, disk full: the page failed
+        rec.update(error=str(exc), seconds=round(time.perf_counter() - start, 6))
+        return rec
     if task.include_text:
         rec["text"] = result.text
     rec["status"] = "ok"

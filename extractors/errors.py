@@ -16,6 +16,10 @@ class SourceError(UnboilError):
         self.cause = cause
 
 
+class OutputError(UnboilError):
+    """An output (``-o`` file, report, batch output) could not be written."""
+
+
 class BackendNotFound(UnboilError):
     """No backend is registered under the given name."""
 

@@ -29,7 +29,17 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, durable: bo
 
     A symlink is followed (its target is replaced, the link stays), and a path that
     is not a regular file (``/dev/null``, a named pipe, a terminal) is written to
-    directly: a rename would put a file in place of the device or the pipe."""
+    directly: a rename would put a file in place of the device or the pipe. A failure is an
+    ``OutputError`` naming ``path`` (not the temp file)."""
+    try:
+        _atomic_write(path, data, durable)
+    except OSError as exc:
+        from .errors import OutputError
+
+        raise OutputError(f"{os.fspath(path)}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _atomic_write(path: str | os.PathLike[str], data: str | bytes, durable: bool) -> None:
     target = Path(os.path.realpath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
     with contextlib.suppress(FileNotFoundError):

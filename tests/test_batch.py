@@ -266,6 +266,21 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no pages found" in result.stderr
 
 
+def test_an_output_that_cannot_be_written_fails_that_page(tmp_path: Path) -> None:
+    make_pages(tmp_path / "in" / "a", 1)
+    make_pages(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a").write_text("a file where the folder a/ goes")
+    result = invoke(str(tmp_path / "in"), "-o", str(out), "-j", "1", "-q")
+    assert result.exit_code == 3
+    recs = {Path(r["source"]).parent.parent.name: r for r in read_manifest(out / MANIFEST_NAME)}
+    assert recs["in"]["status"] == "ok"  # in/d0/page00.html
+    assert recs["a"]["status"] == "failed"  # in/a/d0/page00.html: out/a is a file
+    assert recs["a"]["error"].startswith(f"{out / 'a'}") and "cannot write" in recs["a"]["error"]
+    assert "internal error" not in result.stderr
+
+
 def test_an_output_that_is_an_input_is_a_usage_error(tmp_path: Path) -> None:
     """Text dumps cleaned into their own folder as txt: each output would replace its
     input. Refused before anything is written; another format is fine."""

@@ -197,6 +197,22 @@ def test_output_file_is_written_and_kept_when_everything_fails(tmp_path: Path) -
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temp file left
 
 
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = blocker / "out.txt"  # its folder is a file: cannot be created, even as root
+    result = invoke(str(SEED), "-o", str(out))
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stderr.strip() == f"unboil: {out}: cannot write: Not a directory"
+    if Path("/dev/full").exists():  # stdout on a full disk
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run(
+                [str(UNBOIL), str(SEED)], stdout=full, stderr=subprocess.PIPE, text=True
+            )
+        assert proc.returncode == ExitStatus.USAGE
+        assert proc.stderr.strip() == "unboil: cannot write the output: No space left on device"
+
+
 def test_output_through_a_symlink_or_into_a_pipe(tmp_path: Path) -> None:
     """-o follows a symlink (the link stays a link) and writes into a named pipe (a
     device, a FIFO is not replaced by a regular file)."""
