@@ -8,7 +8,7 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import size_option
+from .options import size_option, timeout_option
 
 
 @click.command("audit")
@@ -28,9 +28,7 @@ from .options import size_option
     type=click.Path(dir_okay=False, allow_dash=True),
     help="Write the report to FILE (atomically: a temp file, then a rename); '-': stdout.",
 )
-@click.option(
-    "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
-)
+@timeout_option()
 @size_option
 @common_options
 @handle_errors

@@ -24,6 +24,7 @@ from .options import (
     captions_option,
     input_format_option,
     size_option,
+    timeout_option,
     title_option,
 )
 
@@ -81,13 +82,9 @@ def _default_jobs() -> int:
     default=None,
     help="Worker processes  [default: the number of cores]",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=30.0,
-    show_default=True,
-    help="Seconds allowed per page; a stuck worker is killed and replaced and the page "
-    "recorded as 'timeout'. Also bounds each URL fetch, retries included.",
+@timeout_option(
+    "Seconds allowed per page; a stuck worker is killed and replaced and the page "
+    "recorded as 'timeout'. Also bounds each URL fetch, retries included."
 )
 @click.option(
     "--recycle",

@@ -10,7 +10,7 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import backends_option, size_option, split_backends
+from .options import backends_option, size_option, split_backends, timeout_option
 
 if TYPE_CHECKING:
     from ..extractors.compare import Comparison
@@ -24,9 +24,7 @@ def _short(name: str) -> str:
 @click.argument("source", metavar="PAGE")
 @backends_option
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-@click.option(
-    "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
-)
+@timeout_option()
 @size_option
 @common_options
 @handle_errors

@@ -18,7 +18,13 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import backend_option, captions_option, size_option, title_option
+from .options import (
+    backend_option,
+    captions_option,
+    size_option,
+    timeout_option,
+    title_option,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -100,9 +106,7 @@ class _Sides:
 )
 @click.option("--stat", is_flag=True, help="Print a one-line summary: blocks and words changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the diff ops as JSON.")
-@click.option(
-    "--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed to fetch a URL."
-)
+@timeout_option()
 @title_option
 @captions_option
 @size_option

@@ -15,6 +15,7 @@ from .options import (
     captions_option,
     input_format_option,
     size_option,
+    timeout_option,
     title_option,
 )
 
@@ -48,13 +49,7 @@ DEFAULT_BACKEND = "consensus"
     help="Ask the backend for author, date, headline, ...  [default: when the output "
     "shows them: -f json/jsonl, --title]",
 )
-@click.option(
-    "--timeout",
-    type=float,
-    default=30.0,
-    show_default=True,
-    help="Seconds allowed to fetch a URL, and to extract each page.",
-)
+@timeout_option("Seconds allowed to fetch a URL, and to extract each page.")
 @input_format_option
 @size_option
 @common_options

@@ -25,7 +25,9 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 def _set_meta(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    if value is not None and value is not False:
+    # only a value given (the option's default, also where it was not given again after
+    # the command name, must not undo ``unboil --no-color diff``)
+    if value is not None and value != param.default:
         ctx.meta[f"unboil.{param.name}"] = value
     return value
 

@@ -47,6 +47,18 @@ def size_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def timeout_option(
+    help: str = "Seconds allowed to fetch a URL.",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=30.0,
+        show_default=True,
+        help=help,
+    )
+
+
 def backend_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "-b",

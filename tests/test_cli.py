@@ -313,6 +313,11 @@ def test_usage_errors_exit_2() -> None:
     assert invoke("-b", "no-such-backend", str(SEED)).exit_code == ExitStatus.USAGE
     assert invoke("-f", "yaml", str(SEED)).exit_code == ExitStatus.USAGE
     assert invoke("extract").exit_code == ExitStatus.USAGE
+    for command in ("extract", "diff", "compare", "audit"):  # as batch: a positive number
+        for value in ("0", "-1"):
+            result = CliRunner().invoke(cli, [command, "--timeout", value, str(SEED)])
+            assert result.exit_code == ExitStatus.USAGE, (command, value)
+            assert "not in the range x>0" in result.stderr
     unknown = invoke("-b", "no-such-backend", str(SEED))
     assert "no backend named 'no-such-backend'" in unknown.stderr
 

@@ -535,6 +535,22 @@ def test_word_marks_without_colour(fakes: None) -> None:
     assert "\x1b[31m" not in out  # no red
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_no_color_on_a_terminal(fakes: None, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """--no-color before or after the command name, stdout a terminal: no colour, word
+    marks instead (the option's False was dropped: the diff came out in colour)."""
+    from unboil.cli import render
+
+    monkeypatch.setattr(render, "is_terminal", lambda stderr=False: True)
+    args = ["--no-color", "diff"] if where == "before" else ["diff", "--no-color"]
+    args += [str(SEED), "-a", "fixed-a", "-b", "fixed-b", "--unified"]
+    env = {"COLUMNS": "200", "FORCE_COLOR": "1"}  # rich: as on a terminal
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    out = result.stdout
+    assert "@@ " in out and "[-walkers-]" in out
+    assert "\x1b[3" not in out  # no foreground colour
+
+
 def test_unified_layout_on_a_terminal(fakes: None) -> None:
     result = invoke(
         str(SEED), "-a", "fixed-a", "-b", "fixed-b", "--color", "--unified", COLUMNS="200"
