@@ -403,6 +403,11 @@ def _print_summary(summary: Summary) -> None:
         ("timeouts", str(summary.counts["timeout"])),
         ("skipped", str(skipped)),
         ("  already done (resume)", str(summary.already_done)),
+        *(
+            [("  not started (interrupted)", str(summary.not_started))]
+            if summary.not_started
+            else []
+        ),
         ("pages/s", f"{summary.pages_per_second:.1f}"),
         ("median agreement", "-" if median is None else f"{median:.3f}"),
     ]

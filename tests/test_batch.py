@@ -598,6 +598,11 @@ def test_ctrl_c_stops_cleanly_with_130(tmp_path: Path, slow_env: dict[str, str])
     recs = manifest(out)
     assert 5 <= len(recs) < 60
     assert {r["status"] for r in recs} <= {"ok", "skipped"}
+    # the summary's skipped: the records so and the pages never started, shown apart
+    summary = dict(line.split("\t", 1) for line in stderr.splitlines() if "\t" in line)
+    not_started = int(summary.get("not started (interrupted)", "0"))
+    assert len(recs) + not_started == 60
+    assert int(summary["skipped"]) == not_started + sum(r["status"] == "skipped" for r in recs)
     for rec in recs:
         if rec["status"] == "ok":
             text = (out / rec["output"]).read_text()

@@ -371,6 +371,20 @@ def test_gold_shows_the_donation_appeal_as_extra_with_a_score_header() -> None:
     assert not lines_starting("\n".join(rest[2:]), "-")  # readability misses nothing
 
 
+def test_against_gold_the_words_decide_the_exit_status(tmp_path: Path) -> None:
+    """The same words in other paragraphs: shown as a split, but not a difference."""
+    gold = [b for b in SEED_GOLD.read_text("utf-8").split("\n\n") if b.strip()]
+    joined = tmp_path / "joined.txt"  # two gold paragraphs as one
+    joined.write_text("\n\n".join([gold[0] + " " + gold[1], *gold[2:]]) + "\n", "utf-8")
+    result = invoke(str(SEED), "--gold", str(joined), "-b", "consensus", "--stat")
+    assert "1 split" in result.stdout and "F1=1.000" in result.stdout
+    assert result.exit_code == ExitStatus.OK
+    shorter = tmp_path / "shorter.txt"  # a paragraph the extraction has and gold lacks
+    shorter.write_text("\n\n".join(gold[1:]) + "\n", "utf-8")
+    result = invoke(str(SEED), "--gold", str(shorter), "-b", "consensus", "--stat")
+    assert result.exit_code == ExitStatus.CHECK_FAILED
+
+
 def test_context_option() -> None:
     full = invoke(str(SEED), "--stripped", "-b", "trafilatura")
     short = invoke(str(SEED), "--stripped", "-b", "trafilatura", "-U", "0")
