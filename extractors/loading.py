@@ -680,11 +680,17 @@ def fetch(
     every network wait and the whole fetch, redirects and body included. The Page's
     ``url`` is the final URL.
     """
+    import urllib.parse
+
     import httpx
 
     if not _is_http_url(url):
-        scheme = _url_scheme(url) or "none"
+        scheme = _url_scheme(url)
+        if scheme is None:
+            raise SourceError(url, "not a URL (an http:// or https:// address is expected)")
         raise SourceError(url, f"unsupported URL scheme '{scheme}:' (only http and https)")
+    if not urllib.parse.urlsplit(url).hostname:
+        raise SourceError(url, "invalid URL: no host name")
     own = client is None
     http = make_client(timeout) if client is None else client
     try:

@@ -719,6 +719,20 @@ def test_fetch_refuses_other_schemes() -> None:
     assert info.value.cause == "unsupported URL scheme 'ftp:' (only http and https)"
 
 
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [
+        ("not a url", "not a URL (an http:// or https:// address is expected)"),
+        ("http://", "invalid URL: no host name"),
+        ("https://:8080/page", "invalid URL: no host name"),
+    ],
+)
+def test_fetch_says_what_is_wrong_with_a_url(url: str, cause: str) -> None:
+    with pytest.raises(SourceError) as info:
+        fetch(url)
+    assert info.value.cause == cause
+
+
 def test_importing_loading_is_cheap() -> None:
     code = (
         "import sys, unboil.extractors.loading;"
