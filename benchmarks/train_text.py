@@ -452,6 +452,17 @@ page-fold CV (shipped .929) and Mozilla .846; min_samples_leaf 100 .916; l2 5 wi
 min_samples_leaf 40 .919; 7 leaves .916; 100 iterations .916. Neighbouring settings
 spread over .916-.926 with no trend: noise, nothing adopted.
 
+Two more (2026-11-25, session 6; page-fold and site-grouped CV, thresholds .4/.5/.6; the
+held-out pages never loaded). Pseudo-labelled pages: the 98 Mozilla pages other than the
+lorem-ipsum ones, labelled by the consensus backend's output (Scrapinghub's conventions,
+which Mozilla's own gold does not follow; such labels score .935 against it, all 130 pages) and
+added to every training fold at weight .5: page-fold CV .9208 (shipped .9294),
+site-grouped .9233 (.9218): more pages of other sites did not help. Expected-F1
+decoding: per text, the units kept are the top-k by probability that maximise
+2 sum(p w) / (sum(w) + sum over all units of p w), w a unit's shingles, instead of a fixed
+threshold: page-fold CV .9282 (.9294), site-grouped .9219 (.9218), Mozilla .893 (.882).
+Neither adopted: within the noise on the collection the issue names.
+
 ## Not done
 
 - Repetition *across a batch* (the same line on many pages of a site) is not a
