@@ -4,7 +4,8 @@
 
 1. Runs the member backends (trafilatura, readability, resiliparse, jusText) on the 181
    Scrapinghub pages and the 130 Mozilla pages, caching their outputs as JSON under
-   ``$UNBOIL_CACHE`` (default ``/tmp/unboil-consensus-cache``) so reruns are fast.
+   ``$UNBOIL_CACHE`` (default ``/tmp/unboil-consensus-cache``; keyed by the libraries' versions
+   and unboil's member code, ``MEMBER_CODE``) so reruns are fast.
 2. Cuts every page into DOM blocks, labels them from the gold text (positive when at
    least half of a block's shingles occur in it) and computes the features.
 3. k-fold cross-validation BY PAGE on the Scrapinghub pages: each page is scored by a
@@ -164,9 +165,17 @@ def _versions() -> dict[str, str]:
     return out
 
 
+#: unboil's code that makes the members' outputs (the adapters, page loading, the block
+#: text): a change to it makes a new cache, as a new library version does
+MEMBER_CODE = ("extractors/backends/*.py", "extractors/htmltree.py", "extractors/loading.py")
+
+
 def _cache_dir() -> Path:
-    tag = hashlib.sha1(json.dumps(_versions(), sort_keys=True).encode()).hexdigest()[:10]
-    return CACHE / tag
+    digest = hashlib.sha1(json.dumps(_versions(), sort_keys=True).encode())
+    for pattern in MEMBER_CODE:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(path.read_bytes())
+    return CACHE / digest.hexdigest()[:10]
 
 
 def _dump(ex: Extraction) -> dict[str, Any]:
