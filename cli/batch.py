@@ -103,8 +103,8 @@ def _default_jobs() -> int:
     "--agreement",
     "agreement_backend",
     metavar="NAME",
-    help="Also run backend NAME on each page and record how much it agrees with -b "
-    "(consensus records its members' agreement without this).",
+    help="Record how much backend NAME (run on each page too, unless it is a member of "
+    "consensus) agrees with -b. Without it, consensus records its members' agreement.",
 )
 @title_option
 @captions_option

@@ -39,10 +39,10 @@ at most one ``ok`` record, never followed by another record, and its last record
 its current state; earlier ``failed``/``timeout`` records stay as history. Without
 ``resume`` the manifest is started afresh.
 
-Agreement score: for the ``consensus`` backend, the mean pairwise
-``scoring.agreement`` between its members' texts (how much the extractors agreed on
-the page); for any other backend, the agreement with ``agreement_backend`` when one is
-given (it is run on the page too), else null.
+Agreement score: the agreement with ``agreement_backend`` when one is given (run on the
+page too, unless it is a member of consensus); else, for the ``consensus`` backend, the
+mean pairwise ``scoring.agreement`` between its members' texts (how much the extractors
+agreed on the page); else null.
 """
 
 from __future__ import annotations
@@ -519,18 +519,19 @@ def base_record(source: str, kind: str, backend: str, status: str, **fields: Any
 
 
 def agreement_score(result: Extraction, other: Extraction | None = None) -> float | None:
-    """Mean pairwise agreement of a consensus result's members; else the agreement
-    between ``result`` and ``other``; None when there is nothing to compare."""
+    """The agreement between ``result`` and ``other`` when ``other`` is given (None when
+    it failed); else the mean pairwise agreement of a consensus result's members; None
+    when there is nothing to compare."""
     from .scoring import agreement
 
+    if other is not None:
+        return round(agreement(result.text, other.text), 4) if other.ok else None
     if result.members:
         texts = [m.text for m in result.members.values() if m.ok]
         pairs = list(itertools.combinations(texts, 2))
         if not pairs:
             return None
         return round(sum(agreement(a, b) for a, b in pairs) / len(pairs), 4)
-    if other is not None and other.ok:
-        return round(agreement(result.text, other.text), 4)
     return None
 
 
@@ -592,8 +593,11 @@ def process_page(task: Task) -> dict[str, Any]:
         rec["seconds"] = round(time.perf_counter() - start, 6)
         return rec
     other = None
-    if task.agreement_backend and not result.members and backend == task.backend:
-        other = shared(task.agreement_backend).extract(page, ExtractOptions())
+    if task.agreement_backend and backend == task.backend:
+        # a member of consensus is not run again: its result is in hand
+        other = (result.members or {}).get(task.agreement_backend) or shared(
+            task.agreement_backend
+        ).extract(page, ExtractOptions())
     rec["agreement"] = agreement_score(result, other)
     try:
         if task.audit_output:

@@ -330,6 +330,14 @@ def test_agreement_of_members_and_summary(tmp_path: Path, test_backends: None) -
         str(tmp_path / "in"), "-o", str(out), "-b", "test-sleepy", "--agreement", "alltext"
     )
     assert all(r["agreement"] > 0.5 for r in manifest(out))
+    # consensus-like with --agreement NAME: agreement with NAME, a member's result as is
+    result = invoke(str(tmp_path / "in"), "-o", str(out), "-b", "test-members", "--agreement", "a")
+    assert all(r["agreement"] > 0.95 for r in manifest(out))  # its text is member a's
+    result = invoke(
+        str(tmp_path / "in"), "-o", str(out), "-b", "test-members", "--agreement", "alltext"
+    )
+    with_alltext = [r["agreement"] for r in manifest(out)]
+    assert all(s > 0.9 for s in with_alltext) and with_alltext != scores
 
 
 # --- timeouts ---------------------------------------------------------------------
