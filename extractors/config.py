@@ -131,12 +131,37 @@ def _dig(data: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return node
 
 
+#: the sections a config file may hold (each validated by its command)
+SECTIONS = ("check",)
+
+
+def _check_tables(path: Path, data: Mapping[str, Any]) -> None:
+    """A ConfigError for a key or table unboil does not know where its sections live
+    (``[tool.unboil]``, and the top level of ``unboil.toml``): a misspelt ``[chek]`` or
+    a ``min_f1`` outside ``[check]`` would otherwise be ignored, the check weaker
+    without a word."""
+    known = ", ".join(f"[{s}]" for s in SECTIONS)
+    places: list[tuple[str, Any]] = [("[tool.unboil]", _dig(data, ("tool", "unboil")))]
+    if path.name != PYPROJECT:
+        top = {k: v for k, v in data.items() if k != "tool"}
+        places.append(("the top level", top))
+    for where, table in places:
+        if not isinstance(table, Mapping):
+            continue
+        for key in table:
+            if key not in SECTIONS:
+                raise ConfigError(
+                    f"{path}: unknown key or table '{key}' in {where} (unboil reads {known})"
+                )
+
+
 def read_section(path: str | os.PathLike[str], section: str) -> dict[str, Any] | None:
     """The ``section`` table of one config file: ``[tool.unboil.SECTION]`` in a
     ``pyproject.toml``; ``[SECTION]`` or ``[tool.unboil.SECTION]`` in any other file
     (``unboil.toml``). None when the file has no such table."""
     path = Path(path)
     data = _load_toml(path)
+    _check_tables(path, data)
     where = f"[tool.unboil.{section}]"
     value = _dig(data, ("tool", "unboil", section))
     if path.name != PYPROJECT:

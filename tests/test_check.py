@@ -463,6 +463,10 @@ def test_config_files_are_found_upwards_to_the_repository_root(tmp_path: Path) -
         ("[check]\nmin_f1 = 1.5\n", "min_f1 must be a number from 0 to 1"),
         ("[check]\nbackends = 3\n", "backends must be a name or a list of names"),
         ("[check\n", "not valid TOML"),
+        # a setting outside [check], a misspelt table: not ignored (the gate would weaken)
+        ("min_f1 = 0.99\n", "unknown key or table 'min_f1' in the top level"),
+        ("[chek]\nmin_f1 = 0.99\n", "unknown key or table 'chek'"),
+        ("[tool.unboil]\nmin_f1 = 0.99\n", "unknown key or table 'min_f1' in [tool.unboil]"),
     ],
 )
 def test_bad_config_is_a_usage_error(project: Path, unboil_toml: str, message: str) -> None:
