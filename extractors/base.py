@@ -32,6 +32,9 @@ class Block:
 
     text: str
     kind: str = "p"
+    #: a table's cells, row by row, empty ones included (``text`` has a line per row,
+    #: its non-empty cells joined by " | "): markdown keeps the columns
+    cells: tuple[tuple[str, ...], ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_heading(self) -> bool:

@@ -10,6 +10,7 @@ binary taken for text become visible), ``url``, ``encoding``, ``metadata``.
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,25 +26,53 @@ def to_txt(extraction: Extraction) -> str:
     return text + "\n" if text else ""
 
 
+#: a line that markdown would read as markup (a heading, a list item, a quote, a rule,
+#: a numbered item): its first character is escaped
+_LINE_MARKUP = re.compile(r"^(\s*)([#>+\-*=]|\d+[.)](?=\s|$))")
+#: characters that mark emphasis, code or links anywhere in a line
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]<])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal markdown: inline markup characters and a line's leading
+    markup (``#``, ``-``, ``>``, ``1.``...) backslash-escaped."""
+    text = _INLINE_MARKUP.sub(r"\\\1", text)
+    return "\n".join(_LINE_MARKUP.sub(r"\1\\\2", line) for line in text.split("\n"))
+
+
+def _table(block: Block) -> str:
+    """A GFM table: the first row as the header, every row as wide as the widest, ``|``
+    in a cell escaped."""
+    rows = (
+        [list(r) for r in block.cells]
+        if block.cells
+        else [row.split(" | ") for row in block.text.splitlines() if row.strip()]
+    )
+    width = max(len(r) for r in rows)
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [escape_markdown(c).replace("|", "\\|") for c in row]
+        lines.append("| " + " | ".join(cells + [""] * (width - len(cells))) + " |")
+        if i == 0:
+            lines.append("|" + " --- |" * width)
+    return "\n".join(lines)
+
+
 def _markdown_block(block: Block) -> str:
-    text = block.text
+    if block.kind == "pre":
+        fence = "````" if "```" in block.text else "```"
+        return f"{fence}\n{block.text}\n{fence}"
+    if block.kind == "table" and block.text.strip():
+        return _table(block)
+    text = escape_markdown(block.text)
     if block.is_heading:
         return "#" * int(block.kind[1]) + " " + " ".join(text.split())
     if block.kind == "li":
         return "- " + text
     if block.kind == "quote":
         return "\n".join("> " + line for line in text.splitlines())
-    if block.kind == "pre":
-        fence = "````" if "```" in text else "```"
-        return f"{fence}\n{text}\n{fence}"
     if block.kind == "caption":
         return f"*{text}*"
-    if block.kind == "table":  # a line per row, cells joined by " | ": a GFM table
-        rows = [row for row in text.splitlines() if row.strip()]
-        if rows:
-            width = rows[0].count(" | ") + 1
-            head = [f"| {rows[0]} |", "|" + " --- |" * width]
-            return "\n".join(head + [f"| {row} |" for row in rows[1:]])
     return text
 
 

@@ -546,18 +546,18 @@ class _Walker:
                 caption = self.inline(child)
                 if caption:
                     self.blocks.append(Block(caption, "caption"))
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for row in table.iter(scheme.rows):
-            cells = []
-            for cell in row.iterchildren(*scheme.cells):
-                if not self.skipped(cell):
-                    text = self.inline(cell)
-                    if text:
-                        cells.append(text)
-            if cells:
-                rows.append(" | ".join(cells))
+            cells = tuple(
+                self.inline(cell)
+                for cell in row.iterchildren(*scheme.cells)
+                if not self.skipped(cell)
+            )
+            if any(cells):
+                rows.append(cells)
         if rows:
-            self.blocks.append(Block("\n".join(rows), "table"))
+            text = "\n".join(" | ".join(c for c in cells if c) for cells in rows)
+            self.blocks.append(Block(text, "table", cells=tuple(rows)))
 
     def enter(self, el: HtmlElement) -> bool:
         """Open an element; False when its children are not to be walked."""

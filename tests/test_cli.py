@@ -159,6 +159,31 @@ def test_markdown_renders_tables_as_tables() -> None:
     assert "\nPos | Team | P |" in invoke(str(SAMPLES / "table-vafl-standings.html")).stdout
 
 
+def test_markdown_keeps_empty_cells_and_escapes_markup(tmp_path: Path) -> None:
+    """Empty cells keep their column (a value moved under the wrong heading), a "|" in
+    a cell and text that reads as markup ("# ...", "- ...", *stars*) are escaped."""
+    long = "a sentence long enough for every extractor to keep it as the article's text"
+    page = tmp_path / "md.html"
+    page.write_text(
+        f"<html><body><article><h1>Fidelity</h1><p>First, {long}.</p>"
+        "<table><tr><th>Name</th><th>Value</th><th>Notes</th></tr>"
+        "<tr><td>a|b</td><td></td><td>empty middle</td></tr>"
+        "<tr><td>c</td><td>3</td><td></td></tr></table>"
+        f"<p># Not a heading, {long}.</p><p>- Not a list item, {long}.</p>"
+        f"<p>Some *stars* and _underscores_, {long}.</p><p>Last, {long}.</p>"
+        "</article></body></html>"
+    )
+    out = invoke("-b", "trafilatura", "-f", "markdown", str(page)).stdout.splitlines()
+    assert "| Name | Value | Notes |" in out
+    assert "| a\\|b |  | empty middle |" in out
+    assert "| c | 3 |  |" in out
+    assert any(x.startswith("\\# Not a heading") for x in out)
+    assert any(x.startswith("\\- Not a list item") for x in out)
+    assert any(x.startswith("Some \\*stars\\* and \\_underscores\\_") for x in out)
+    txt = invoke("-b", "trafilatura", str(page)).stdout  # txt: the text as it is
+    assert "a|b | empty middle" in txt and "# Not a heading" in txt
+
+
 def test_json_is_one_object_for_one_page_and_a_list_for_several() -> None:
     one = json.loads(invoke("-f", "json", str(SEED)).stdout)
     assert isinstance(one, dict) and set(one) >= JSONL_KEYS
