@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .exitcodes import ExitStatus
-from .main import common_options, error, handle_errors
+from .main import common_options, error, given, handle_errors, note_text_mode
 from .options import (
     backend_option,
     captions_option,
@@ -170,6 +170,13 @@ def diff(
 
     options = ExtractOptions(title=title, captions=captions)
     if is_text(page):  # text mode: the text's units against what the text backend kept
+        chosen = [
+            f"-{o} {v}"
+            for o, n, v in (("a", "backend_a", backend_a), ("b", "backend", backend))
+            if given(n) and v != "text"
+        ]
+        if chosen:
+            note_text_mode(source, " and ".join(chosen))
         engine_b, backend = get("text"), "text"
         if engine_a is not None:
             engine_a, name_a = _TextUnits(), _TextUnits.name

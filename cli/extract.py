@@ -9,7 +9,7 @@ import click
 
 from ..extractors.formats import FORMATS
 from .exitcodes import ExitStatus
-from .main import common_options, debug_enabled, error, handle_errors
+from .main import common_options, debug_enabled, error, given, handle_errors, note_text_mode
 from .options import (
     backend_option,
     captions_option,
@@ -112,6 +112,10 @@ def extract(
         if page is not None:
             used, runner = backend, engine
             if is_text(page):  # text mode: the text backend, whatever -b says
+                if text_engine is None and backend != "text" and given("backend"):
+                    note_text_mode(
+                        source, f"-b {backend}", "; --input-format html reads it as HTML"
+                    )
                 text_engine = text_engine or get("text")
                 used, runner = "text", text_engine
             try:

@@ -68,6 +68,19 @@ def error(message: str) -> None:
     click.echo(f"unboil: {message}", err=True)
 
 
+def given(name: str, ctx: click.Context | None = None) -> bool:
+    """The option (by its parameter name) was given on the command line."""
+    from click.core import ParameterSource
+
+    ctx = ctx or click.get_current_context()
+    return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+
+def note_text_mode(source: str, options: str, hint: str = "") -> None:
+    """Say that a backend the user chose does not apply: ``source`` is plain text."""
+    error(f"note: {source} is plain text, cleaned by the text backend ({options}: for HTML){hint}")
+
+
 def pipe_closed() -> NoReturn:
     """The reader of our output went away (``unboil ... | head``): stop quietly, with
     stdout pointed at /dev/null so that nothing more fails on the way out."""

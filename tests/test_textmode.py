@@ -166,9 +166,14 @@ def test_cli_stdin_text_and_json() -> None:
 
 
 def test_cli_text_mode_whatever_backend() -> None:
+    """A backend given with -b does not apply to plain text: said once, on stderr."""
     result = invoke(str(SEED), "-b", "alltext")
     assert result.exit_code == 0
     assert "Join our commenting forum" not in result.stdout
+    assert result.stderr.count("is plain text, cleaned by the text backend (-b alltext") == 1
+    assert "note:" not in invoke(str(SEED)).stderr  # no -b given: nothing to say
+    diff = CliRunner().invoke(cli, ["diff", str(SEED), "-a", "trafilatura", "--stat"])
+    assert "(-a trafilatura: for HTML)" in diff.stderr
 
 
 def test_cli_input_format_html_refuses_text() -> None:
