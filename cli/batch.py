@@ -337,7 +337,9 @@ def batch(
             if stream:
                 from ..extractors.formats import to_json_line
 
-                sys.stdout.write(to_json_line(rec))
+                # every streamed record has its text: "" for a page that failed or was
+                # skipped, as `unboil -f jsonl` gives it
+                sys.stdout.write(to_json_line({**rec, "text": rec.get("text") or ""}))
                 sys.stdout.flush()
             advance(rec["status"])
 

@@ -237,6 +237,10 @@ def test_jsonl_streams_records_with_text(tmp_path: Path) -> None:
     for rec in lines:
         assert rec["status"] == "ok" and rec["output"] is None
         assert "Paragraph 3 of page" in rec["text"]
+    (tmp_path / "empty.html").write_bytes(b"")  # a failed page has its text too: ""
+    result = invoke(str(tmp_path), "-f", "jsonl", "-j", "1")
+    failed = [r for r in map(json.loads, result.stdout.splitlines()) if r["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["text"] == ""
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="workers fork on Linux only")
