@@ -65,7 +65,7 @@ def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -
     """Load one gold page and run every backend on it. Returns plain data (it
     crosses process boundaries)."""
     from .errors import SourceError
-    from .loading import load_bytes
+    from .loading import load_bytes, read_error_cause
     from .textmode import load_text_bytes, text_digest
 
     out: dict[str, Any] = {"name": gold.name, "parse_ms": 0.0, "runs": {}}
@@ -76,9 +76,11 @@ def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -
             page = load_text_bytes(data, str(gold.path))
         else:
             page = load_bytes(data, str(gold.path), url=gold.url)
-    except (SourceError, OSError) as exc:
-        cause = exc.cause if isinstance(exc, SourceError) else str(exc)
-        out["error"] = cause
+    except SourceError as exc:
+        out["error"] = exc.cause
+        return out
+    except OSError as exc:
+        out["error"] = read_error_cause(exc, gold.path)
         return out
     start = time.perf_counter()
     if not text_input:

@@ -119,18 +119,8 @@ def load_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTE
     try:
         with open(path, "rb") as f:
             data = f.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise SourceError(source, "no such file") from None
-    except IsADirectoryError:
-        raise SourceError(source, "is a directory") from None
-    except PermissionError:
-        # Windows says "permission denied" when opening a directory.
-        cause = "is a directory" if os.path.isdir(path) else "permission denied"
-        raise SourceError(source, cause) from None
-    except OSError as exc:
-        raise SourceError(source, f"cannot read: {_os_reason(exc)}") from None
-    except ValueError:  # a NUL in the path
-        raise SourceError(source, "invalid file name") from None
+    except (OSError, ValueError) as exc:
+        raise SourceError(source, read_error_cause(exc, path)) from None
     if len(data) > max_bytes:
         raise SourceError(source, _too_large(max_bytes))
     return load_bytes(data, source, max_bytes=max_bytes)
@@ -816,6 +806,21 @@ def _one_line(exc: BaseException | str) -> str:
 
 def _strip_errno(message: str) -> str:
     return re.sub(r"^\[Errno -?\d+\]\s*", "", message)
+
+
+def read_error_cause(exc: OSError | ValueError, path: str | os.PathLike[str]) -> str:
+    """Why a file could not be read, in a few words ("no such file", "is a directory",
+    "permission denied", "cannot read: ...")."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    if isinstance(exc, PermissionError):
+        # Windows says "permission denied" when opening a directory.
+        return "is a directory" if os.path.isdir(path) else "permission denied"
+    if isinstance(exc, ValueError):  # a NUL in the path
+        return "invalid file name"
+    return f"cannot read: {_os_reason(exc)}"
 
 
 def _os_reason(exc: BaseException) -> str:

@@ -126,6 +126,15 @@ def test_bench_with_without_segments(tmp_path: Path) -> None:
     assert res["alltext"]["recall"] == 1.0 and res["alltext"]["precision"] < 1.0
 
 
+def test_a_missing_page_of_a_gold_set_is_one_plain_error(tmp_path: Path) -> None:
+    gold = tmp_path / "segments.json"
+    gold.write_text(json.dumps([{"file": "missing.html", "with": ["x"], "without": []}]))
+    result = CliRunner().invoke(cli, ["check", str(gold), "-b", "trafilatura", "--min-f1", "0.5"])
+    assert result.exit_code == ExitStatus.CHECK_FAILED
+    assert "missing.html" in result.stdout and "no such file" in result.stdout
+    assert "Errno" not in result.stdout + result.stderr
+
+
 def test_bench_unknown_backend_is_a_usage_error() -> None:
     result = invoke("bench", str(SAMPLES), "-b", "nope")
     assert result.exit_code == ExitStatus.USAGE
