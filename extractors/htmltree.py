@@ -512,6 +512,8 @@ class _Walker:
                 self.blocks.append(Block(text, kind))
             return
         text = collapse_ws(text)
+        if kind in _HEADINGS:  # a trailing pilcrow is a permalink (Sphinx, MkDocs): "Usage¶"
+            text = text.rstrip("¶").rstrip()
         if text:
             self.blocks.append(Block(text, kind))
 

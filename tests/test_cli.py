@@ -184,6 +184,15 @@ def test_markdown_keeps_empty_cells_and_escapes_markup(tmp_path: Path) -> None:
     assert "a|b | empty middle" in txt and "# Not a heading" in txt
 
 
+def test_headings_lose_their_permalink_pilcrow() -> None:
+    """Sphinx and MkDocs end each heading with a "¶" link: not part of the heading."""
+    page = str(SAMPLES / "docs-tarn-configuration.html")
+    for backend in ("trafilatura", "readability", "consensus"):
+        out = invoke("-b", backend, "-f", "markdown", page).stdout
+        assert "## Where tarn looks for configuration\n" in out, backend
+        assert "¶" not in out, backend
+
+
 def test_json_is_one_object_for_one_page_and_a_list_for_several() -> None:
     one = json.loads(invoke("-f", "json", str(SEED)).stdout)
     assert isinstance(one, dict) and set(one) >= JSONL_KEYS
