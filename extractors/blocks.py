@@ -144,12 +144,6 @@ def _attrs_mask(attrs: Mapping[str, str]) -> int:
     return cached
 
 
-def _own_mask(el: HtmlElement) -> int:
-    mask = _tag_mask(el.tag)
-    attrs = el.items()
-    return mask | _attrs_mask(dict(attrs)) if attrs else mask
-
-
 _tag_masks: dict[str, int] = {}
 _name_masks: dict[str, int] = {}
 _name_vetoes: dict[str, bool] = {}
@@ -260,13 +254,15 @@ def is_unseen(el: HtmlElement) -> bool:
 
 
 def unseen_texts(root: HtmlElement) -> list[str]:
-    """The text that ``segment`` leaves out as unseen: hidden elements (``is_hidden``)
-    and menus (``MENU_TAGS``), a string per text node (a menu's options one by one);
-    nested ones inside one of them are not repeated."""
+    """The text that ``segment`` leaves out as unseen: hidden elements (``is_hidden``),
+    menus (``MENU_TAGS``) and ``<noscript>`` (what a browser running scripts does not
+    show: "Please enable JavaScript to view the comments"), a string per text node (a
+    menu's options one by one); nested ones inside one of them are not repeated."""
     hidden = [
         el
         for el in body_of(root).iter()
-        if isinstance(el.tag, str) and el.tag not in SKIP_TAGS and is_unseen(el)
+        if isinstance(el.tag, str)
+        and (el.tag == "noscript" or (el.tag not in SKIP_TAGS and is_unseen(el)))
     ]
     found = set(hidden)
     out: list[str] = []
@@ -340,7 +336,10 @@ def segment(root: HtmlElement) -> list[DomBlock]:
 
     limit = BOX_SHARE * len(body.text_content())
     # frames: (element, its children, the cumulative mask and box bits inside it)
-    mask0 = _own_mask(body)
+    # the body's (or root's) own class names are the page's, not a block's: Kinja's
+    # feature flags ("f_ad_script_in_head_on f_caption_muted_videos_on") made every
+    # block an ad and a caption, WordPress's "single-post" every block content
+    mask0 = _tag_mask(body.tag)
     stack: list[tuple[HtmlElement, Iterator[HtmlElement], int, int, int]] = [
         (body, iter(body), mask0, 0, 0)
     ]

@@ -117,6 +117,25 @@ def test_roles() -> None:
     assert roles[SUBHEAD] == "body"
 
 
+def test_the_bodys_own_class_names_mark_no_block() -> None:
+    """Kinja pages carry feature flags on <body> ("f_caption_muted_videos_on"): read as a
+    block's class names, every block was a caption (--no-captions dropped the article)
+    and an ad."""
+    from unboil.extractors.page import Page
+
+    flags = "f_ad_script_in_head_on f_caption_muted_videos_on comments-open sidebar-right"
+    page = _page()
+    flagged = Page.from_html(page.html.replace("<body>", f'<body class="{flags}">', 1))
+    plain_blocks, flagged_blocks = segment(page.tree), segment(flagged.tree)
+    assert [b.mask for b in flagged_blocks] == [b.mask for b in plain_blocks]
+    assign_roles(flagged_blocks, flagged.tree)
+    roles = {b.text: b.role for b in flagged_blocks}
+    assert all(roles[p] == "body" for p in PARAS)
+    members = _members(PARAS, PARAS)
+    kept = cons.consensus(flagged, ExtractOptions(captions=False), members).text
+    assert all(p in kept for p in PARAS)
+
+
 def test_labels_from_gold() -> None:
     page = _page()
     blocks = segment(page.tree)
@@ -189,6 +208,24 @@ def test_strongest_members_hidden_text_is_dropped() -> None:
     visible = Page.from_html(_page().html.replace(end, f"<p>{hidden}</p>{end}"))
     members = _members([*PARAS, hidden, elsewhere], [*PARAS, hidden])
     assert hidden in cons.consensus(visible, members=members).text
+
+
+def test_strongest_members_noscript_text_is_dropped() -> None:
+    """<noscript> is not shown by a browser that runs scripts: trafilatura's "Please
+    enable JavaScript" line is dropped as hidden text is; a page with nothing else has
+    no article."""
+    line = "Please enable JavaScript to view the comments powered by Disqus."
+    end = "</div></article>"
+    page = Page.from_html(_page().html.replace(end, f"{end}<noscript>{line}</noscript>"))
+    members = _members([*PARAS, line], PARAS)
+    text = cons.consensus(page, members=members).text
+    assert line not in text and all(p in text for p in PARAS)
+    bare = Page.from_html(
+        "<html><body><script>document.write('x')</script>"
+        "<noscript>Please enable JavaScript</noscript></body></html>"
+    )
+    members = _members(["Please enable JavaScript"], [])
+    assert cons.consensus(bare, members=members).text == ""
 
 
 def test_a_repeated_paragraph_is_kept_as_often_as_another_member_kept_it() -> None:
