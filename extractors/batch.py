@@ -362,15 +362,36 @@ class Manifest:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.records: list[dict[str, Any]] = []
-        if resume and self.path.exists():
-            self._cut_truncated_tail()
-            self.records = read_manifest(self.path)
-            mode = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-        else:
-            mode = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-        self._fd: int | None = os.open(self.path, mode, 0o666)
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            self._claim()
+            if resume:
+                self._cut_truncated_tail()
+                self.records = read_manifest(self.path)
+            else:
+                os.ftruncate(self._fd, 0)
+        except BaseException:
+            os.close(self._fd)
+            raise
         self._lock = threading.Lock()
         self._dirty = False
+
+    def _claim(self) -> None:
+        """An exclusive lock on the manifest for this run (released when it closes): a
+        second batch into the same OUTDIR would truncate the first's records and its
+        outputs would mix with the first's. A BatchError if another run holds it."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on Windows
+            return
+        assert self._fd is not None
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BatchError(
+                f"{self.path}: another unboil batch is writing into this folder; "
+                "wait for it or choose another OUTDIR (-o)"
+            ) from None
 
     def _cut_truncated_tail(self) -> None:
         data = self.path.read_bytes()
@@ -382,7 +403,11 @@ class Manifest:
         return {rec["source"]: rec for rec in self.records}
 
     def append(self, rec: dict[str, Any], *, sync: bool = True) -> None:
-        line = (json.dumps(rec, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        try:
+            line = (json.dumps(rec, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        except UnicodeEncodeError:  # a file name that is not UTF-8 (surrogate escapes):
+            # JSON's \\u escapes keep it, and read_manifest gives back the same name
+            line = (json.dumps(rec, default=str) + "\n").encode("ascii")
         with self._lock:
             if self._fd is None:
                 raise ValueError("manifest is closed")
@@ -928,8 +953,8 @@ class BatchRunner:
             return list(inputs), 0
         outdir = Path(cfg.outdir)
         outdir.mkdir(parents=True, exist_ok=True)
+        self.manifest = Manifest(outdir / MANIFEST_NAME, resume=cfg.resume)  # locks OUTDIR
         remove_stale_temp_files(outdir)
-        self.manifest = Manifest(outdir / MANIFEST_NAME, resume=cfg.resume)
         if not cfg.resume:
             return list(inputs), 0
         last = self.manifest.last_records()

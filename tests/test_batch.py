@@ -270,6 +270,38 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no pages found" in result.stderr
 
 
+def test_a_second_batch_into_the_same_outdir_is_refused(tmp_path: Path) -> None:
+    """The running batch holds the manifest: another run into its OUTDIR would truncate
+    its records. Refused before anything is written; once the first ends, fine."""
+    from unboil.extractors.batch import Manifest
+
+    make_pages(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    with Manifest(out / MANIFEST_NAME, resume=False) as held:  # as a run in progress does
+        held.append({"source": "x", "status": "ok"})
+        result = invoke(str(tmp_path / "in"), "-o", str(out), "-q")
+        assert result.exit_code == 2
+        assert "another unboil batch is writing into this folder" in result.stderr
+        assert [r["source"] for r in read_manifest(out / MANIFEST_NAME)] == ["x"]
+    assert invoke(str(tmp_path / "in"), "-o", str(out), "-q").exit_code == 0
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names as bytes: Linux")
+def test_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """Recorded (JSON escapes) instead of stopping the batch; resume finds it done."""
+    make_pages(tmp_path / "in", 1)
+    bad = os.fsdecode(b"bad\xff\xfename.html")
+    (tmp_path / "in" / bad).write_text(page_html(7))
+    out = tmp_path / "out"
+    result = invoke(str(tmp_path / "in"), "-o", str(out), "-j", "1", "-q")
+    assert result.exit_code == 0, result.stderr
+    recs = read_manifest(out / MANIFEST_NAME)
+    assert {r["status"] for r in recs} == {"ok"} and len(recs) == 2
+    assert str(tmp_path / "in" / bad) in {r["source"] for r in recs}
+    result = invoke(str(tmp_path / "in"), "-o", str(out), "-j", "1", "--resume")
+    assert "already done (resume)\t2" in result.stderr
+
+
 def test_an_output_that_cannot_be_written_fails_that_page(tmp_path: Path) -> None:
     make_pages(tmp_path / "in" / "a", 1)
     make_pages(tmp_path / "in", 1)
