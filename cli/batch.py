@@ -252,6 +252,7 @@ def batch(
         discover,
         read_url_list,
         refuse_overwriting_inputs,
+        refuse_warc_output_clash,
     )
 
     fmt = fmt or ("txt" if outdir else "jsonl")
@@ -284,6 +285,8 @@ def batch(
         )
         if outdir is not None:
             refuse_overwriting_inputs(items, outdir, fmt, audit)
+        if warc_output is not None:
+            refuse_warc_output_clash(items, warc_output, outdir)
     except BatchError as exc:
         raise click.UsageError(str(exc)) from None
     if not items:

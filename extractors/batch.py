@@ -291,8 +291,12 @@ def _file_inputs(path: Path, stem: str, scan_warcs: bool, max_bytes: int) -> lis
 def warc_inputs(path: str, stem: str, entries: Iterable[Any]) -> list[Input]:
     """``warc.WarcEntry``\\ s of the WARC ``path`` as inputs (see ``_file_inputs``)."""
     items = []
+    seen: set[str] = set()
     for entry in entries:
         rid = entry.record_id
+        if rid in seen:  # a WARC-Record-ID used twice: the second is named by its offset
+            rid = f"offset-{entry.offset}"
+        seen.add(rid)
         name = rid.rsplit(":", 1)[-1] if rid.startswith("urn:") else rid
         items.append(
             Input(
@@ -330,6 +334,25 @@ def refuse_overwriting_inputs(
                         f"{item.source}: its output {out} is the input file itself; "
                         "choose another output folder (-o) or format (-f)"
                     )
+
+
+def refuse_warc_output_clash(
+    inputs: Iterable[Input], warc_output: str | os.PathLike[str], outdir: str | None
+) -> None:
+    """BatchError when ``--warc-output`` names one of the batch's inputs (a WARC
+    being read: opening it for writing empties it) or the manifest."""
+    target = Path(warc_output).resolve()
+    if outdir is not None and target == (Path(outdir) / MANIFEST_NAME).resolve():
+        raise BatchError(f"--warc-output {warc_output}: that is the batch's manifest")
+    if not target.exists():
+        return
+    for path in {item.container or item.source for item in inputs if item.kind != "url"}:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, target):
+                raise BatchError(
+                    f"--warc-output {warc_output}: that is an input of the batch "
+                    "(writing to it would empty it)"
+                )
 
 
 def read_manifest(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

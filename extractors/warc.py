@@ -204,9 +204,16 @@ def _examine(rec: Any, max_bytes: int, full: bool) -> tuple[str | None, str | No
     return content_type, None, False, body
 
 
-def _record_id(rec: Any, offset: int) -> str:
-    rid = _header(rec.rec_headers, "WARC-Record-ID")
+def _record_id(rec: Any, offset: int, arc: bool) -> str:
+    """The record's ``WARC-Record-ID``; ``offset-N`` when it has none, and for an ARC
+    record (warcio makes up a new random id at each read: names and resume would not
+    be stable)."""
+    rid = None if arc else _header(rec.rec_headers, "WARC-Record-ID")
     return rid.strip("<>") if rid else f"offset-{offset}"
+
+
+def _is_arc(path: str | os.PathLike[str]) -> bool:
+    return str(path).lower().endswith((".arc", ".arc.gz"))
 
 
 def _iterator(fh: BinaryIO, path: str | os.PathLike[str]) -> Any:
@@ -214,14 +221,14 @@ def _iterator(fh: BinaryIO, path: str | os.PathLike[str]) -> Any:
     garbage would pass for an ARC record)."""
     from warcio.archiveiterator import ArchiveIterator
 
-    arc = str(path).lower().endswith((".arc", ".arc.gz"))
-    return ArchiveIterator(fh, arc2warc=arc)
+    return ArchiveIterator(fh, arc2warc=_is_arc(path))
 
 
 def scan(path: str | os.PathLike[str], *, max_bytes: int = 10_000_000) -> list[WarcEntry]:
     """The page-like records of a WARC (see the module docstring)."""
     require_warcio()
     source = str(path)
+    arc = _is_arc(path)
     entries: list[WarcEntry] = []
     offset = 0
     try:
@@ -252,12 +259,19 @@ def scan(path: str | os.PathLike[str], *, max_bytes: int = 10_000_000) -> list[W
                 at = _safe_offset(it, offset)
                 reason = f"broken record, rest of file not read: {_short(exc)}"
                 entries.append(
-                    WarcEntry(source, at, 0, _record_id(rec, at), url, None, reason, True)
+                    WarcEntry(source, at, 0, _record_id(rec, at, arc), url, None, reason, True)
                 )
                 break
             entries.append(
                 WarcEntry(
-                    source, offset, length, _record_id(rec, offset), url, content_type, skip, failed
+                    source,
+                    offset,
+                    length,
+                    _record_id(rec, offset, arc),
+                    url,
+                    content_type,
+                    skip,
+                    failed,
                 )
             )
             offset += length
@@ -295,8 +309,8 @@ def load_record(
             rec = next(iter(_iterator(fh, path)))
             url = _header(rec.rec_headers, "WARC-Target-URI")
             content_type, skip, failed, body = _examine(rec, max_bytes, full=True)
-    except StopIteration:
-        raise WarcSkip(source, f"no record at offset {offset}") from None
+    except StopIteration:  # the file changed since it was scanned: a failure
+        raise SourceError(source, f"no record at offset {offset}") from None
     except OSError as exc:
         raise SourceError(source, f"cannot read: {exc.strerror or exc}") from None
     except Exception as exc:

@@ -285,3 +285,40 @@ def test_missing_warcio_says_what_to_install(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(sys.modules, "warcio.archiveiterator", None)
     with pytest.raises(UnboilError, match=r"pip install 'warcio"):
         warc.require_warcio()
+
+
+def test_warc_output_that_is_an_input_or_the_manifest_is_refused(tmp_path: Path) -> None:
+    """Opening the output for writing would empty the WARC being read."""
+    path = tmp_path / "crawl.warc.gz"
+    make_warc(path)
+    before = path.read_bytes()
+    out = tmp_path / "out"
+    result = invoke(str(path), "-o", str(out), "--warc-output", str(path), "-q")
+    assert result.exit_code == 2 and "an input of the batch" in result.stderr
+    assert path.read_bytes() == before
+    result = invoke(str(path), "-o", str(out), "--warc-output", str(out / MANIFEST_NAME), "-q")
+    assert result.exit_code == 2 and "the batch's manifest" in result.stderr
+
+
+def test_a_record_id_used_twice_keeps_both_pages(tmp_path: Path) -> None:
+    path = tmp_path / "dup.warc"
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=False)
+        html = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        for n in (1, 2):
+            rec = w.create_warc_record(
+                f"http://ex.com/{n}",
+                "response",
+                payload=io.BytesIO(page_html(n).encode()),
+                http_headers=html,
+                warc_headers_dict={
+                    "WARC-Record-ID": "<urn:uuid:11111111-2222-3333-4444-555555555555>"
+                },
+            )
+            w.write_record(rec)
+    out = tmp_path / "out"
+    assert invoke(str(path), "-o", str(out), "-q").exit_code == 0
+    recs = read_manifest(out / MANIFEST_NAME)
+    assert len(recs) == 2 and len({r["source"] for r in recs}) == 2
+    texts = {(out / r["output"]).read_text() for r in recs}
+    assert any("of page 1 " in t for t in texts) and any("of page 2 " in t for t in texts)
