@@ -219,7 +219,10 @@ def _walk(root: Path, globs: tuple[str, ...], exclude: Path | None) -> Iterator[
             d for d in dirnames if exclude is None or (here / d).resolve() != exclude
         )
         for name in sorted(filenames):
-            if any(fnmatch.fnmatchcase(name.lower(), p) for p in patterns):
+            # a regular file only: a named pipe matching the glob would hold a worker
+            if any(fnmatch.fnmatchcase(name.lower(), p) for p in patterns) and (
+                (here / name).is_file()
+            ):
                 yield here / name
 
 
@@ -702,7 +705,10 @@ def count_repeats(inputs: Iterable[Input], cfg: BatchConfig) -> BatchRepeats:
 
 class RetryTransport:
     """An httpx transport that retries on 429/5xx answers and connection errors, with
-    exponential backoff (and ``Retry-After`` when the server gives one, capped)."""
+    exponential backoff (and ``Retry-After`` when the server gives one, capped). The
+    retries of one request, waits included, end within ``budget`` seconds (the page's
+    --timeout): a wait that would pass it is not made, and the last answer or error
+    stands."""
 
     def __init__(
         self,
@@ -710,34 +716,42 @@ class RetryTransport:
         retries: int = 3,
         backoff: float = 0.5,
         max_wait: float = 10.0,
+        budget: float | None = None,
     ) -> None:
         self.inner = inner
         self.retries = retries
         self.backoff = backoff
         self.max_wait = max_wait
+        self.budget = budget
 
-    def _wait(self, attempt: int, retry_after: str | None) -> None:
+    def _wait(self, attempt: int, retry_after: str | None, deadline: float) -> bool:
+        """Sleep before the next attempt; False (no sleep) when it would end past
+        ``deadline`` (``time.monotonic``)."""
         delay = self.backoff * 2**attempt * (1 + random.random() / 4)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
-        time.sleep(min(delay, self.max_wait))
+        delay = min(delay, self.max_wait)
+        if time.monotonic() + delay >= deadline:
+            return False
+        time.sleep(delay)
+        return True
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         import httpx
 
+        deadline = time.monotonic() + (self.budget if self.budget is not None else float("inf"))
         for attempt in itertools.count():
             try:
                 response = self.inner.handle_request(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
-                if attempt >= self.retries:
+                if attempt >= self.retries or not self._wait(attempt, None, deadline):
                     raise
-                self._wait(attempt, None)
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
                 retry_after = response.headers.get("retry-after")
-                response.close()
-                self._wait(attempt, retry_after)
-                continue
+                if self._wait(attempt, retry_after, deadline):
+                    response.close()
+                    continue
             return response
         raise AssertionError("unreachable")
 
@@ -773,7 +787,7 @@ class Fetcher:
         self._lock = threading.Lock()
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         transport: Any = RetryTransport(
-            httpx.HTTPTransport(limits=limits), retries=retries, backoff=backoff
+            httpx.HTTPTransport(limits=limits), retries=retries, backoff=backoff, budget=timeout
         )
         if cache_dir is not None:
             from hishel import SqliteStorage

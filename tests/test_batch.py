@@ -270,6 +270,14 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no pages found" in result.stderr
 
 
+def test_a_named_pipe_in_a_folder_is_not_an_input(tmp_path: Path) -> None:
+    make_pages(tmp_path / "in", 1)
+    os.mkfifo(tmp_path / "in" / "pipe.html")  # matches the glob; reading it would block
+    result = invoke(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q", "--timeout", "5")
+    assert result.exit_code == 0
+    assert [Path(r["source"]).name for r in manifest(tmp_path / "out")] == ["page00.html"]
+
+
 def test_a_second_batch_into_the_same_outdir_is_refused(tmp_path: Path) -> None:
     """The running batch holds the manifest: another run into its OUTDIR would truncate
     its records. Refused before anything is written; once the first ends, fine."""
@@ -450,6 +458,16 @@ def test_url_list(tmp_path: Path, http_server: Any) -> None:
 
 
 # --- resume, kill -9, Ctrl-C ------------------------------------------------------
+
+
+def test_retries_end_within_the_timeout(tmp_path: Path, http_server: Any) -> None:
+    """--timeout bounds a URL's retries and their waits: with 1 s, after the first
+    retry (0.5 s) the next wait (1 s) would pass it, so no third request is made."""
+    broken = http_server.flaky("/always-500", page_html(4), failures=100, status=500)
+    result = invoke("--urls", "-", "-f", "jsonl", "--timeout", "1", input=broken)
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    assert http_server.hits("/always-500") == 2  # 4 (3 retries) before
+    assert json.loads(result.stdout)["error"] == "HTTP 500 Internal Server Error"
 
 
 def test_resume_skips_ok_and_redoes_the_rest(tmp_path: Path) -> None:
