@@ -211,9 +211,15 @@ def read_url_list(lines: Iterable[str]) -> list[str]:
     return urls
 
 
-def _walk(root: Path, globs: tuple[str, ...], exclude: Path | None) -> Iterator[Path]:
+def _walk(
+    root: Path, globs: tuple[str, ...], exclude: Path | None, errors: list[OSError] | None = None
+) -> Iterator[Path]:
+    """The files under ``root`` matching ``globs``; folders that cannot be read (no
+    permission, a path longer than the system allows) are added to ``errors``."""
     patterns = [g.lower() for g in globs]
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(
+        root, onerror=errors.append if errors is not None else None
+    ):
         here = Path(dirpath)
         dirnames[:] = sorted(
             d for d in dirnames if exclude is None or (here / d).resolve() != exclude
@@ -248,10 +254,15 @@ def discover(
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in _walk(path, globs, exclude):
+            errors: list[OSError] = []
+            for file in _walk(path, globs, exclude, errors):
                 rel = file.relative_to(path)
                 stem = rel.with_name(_strip_extensions(rel.name)).as_posix()
                 found.extend(_file_inputs(file, stem, scan_warcs, max_bytes))
+            for exc in errors:  # a folder not read: a failure, recorded and listed
+                where = str(exc.filename or path)
+                cause = f"folder not read: {exc.strerror or exc}"
+                found.append(Input(where, "file", where, skip=cause, skip_failed=True))
         elif path.exists():
             found.extend(_file_inputs(path, _strip_extensions(path.name), scan_warcs, max_bytes))
         else:

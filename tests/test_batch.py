@@ -278,6 +278,31 @@ def test_a_named_pipe_in_a_folder_is_not_an_input(tmp_path: Path) -> None:
     assert [Path(r["source"]).name for r in manifest(tmp_path / "out")] == ["page00.html"]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="PATH_MAX of Linux")
+def test_a_folder_that_cannot_be_read_is_a_failure(tmp_path: Path) -> None:
+    """A folder deeper than the system's longest path cannot be listed: recorded and
+    listed as failed (it went missing without a word), the rest processed."""
+    make_pages(tmp_path / "in", 1)
+    fd = os.open(tmp_path / "in", os.O_RDONLY)
+    try:
+        for _ in range(40):  # 40 x 121 characters: past PATH_MAX (4096)
+            os.mkdir("d" * 120, dir_fd=fd)
+            inner = os.open("d" * 120, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        with open(os.open("p.html", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as f:
+            f.write(page_html(5))
+    finally:
+        os.close(fd)
+    result = invoke(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q")
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    recs = manifest(tmp_path / "out")
+    assert [r["status"] for r in recs].count("ok") == 1
+    failed = [r for r in recs if r["status"] == "failed"]
+    assert failed and failed[0]["error"].startswith("folder not read: ")
+    assert "folder not read" in result.stderr
+
+
 def test_a_second_batch_into_the_same_outdir_is_refused(tmp_path: Path) -> None:
     """The running batch holds the manifest: another run into its OUTDIR would truncate
     its records. Refused before anything is written; once the first ends, fine."""
