@@ -129,6 +129,7 @@ MANIFEST_FIELDS = {
     "url": "final URL after redirects (URLs only)",
     "encoding": "the codec the page was decoded with",
     "finished": "UTC time the record was written (ISO 8601)",
+    "file": "a file input's size and mtime_ns when read (--resume redoes a changed file)",
 }
 
 _TMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # fsutil.atomic_write's temp files
@@ -575,9 +576,19 @@ def base_record(source: str, kind: str, backend: str, status: str, **fields: Any
         "url": None,
         "encoding": None,
         "finished": None,
+        "file": None,
     }
     rec.update(fields)
     return rec
+
+
+def file_stamp(path: str) -> dict[str, int] | None:
+    """``{"size", "mtime_ns"}`` of a file (None when it cannot be read)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
 def agreement_score(result: Extraction, other: Extraction | None = None) -> float | None:
@@ -608,6 +619,8 @@ def process_page(task: Task) -> dict[str, Any]:
 
     start = time.perf_counter()
     rec = base_record(task.source, task.kind, task.backend, "failed")
+    if task.kind == "file":
+        rec["file"] = file_stamp(task.source)
     page = task.page
     try:
         if page is None and task.warc_path is not None:
@@ -1018,6 +1031,8 @@ class BatchRunner:
                 and rec.get("backend") in (cfg.backend, "text")  # "text": text mode
                 and rec.get("output") == output
                 and (outdir / output).is_file()
+                # a file changed since it was done is done again (no stamp: older runs)
+                and (item.kind != "file" or rec.get("file") in (None, file_stamp(item.source)))
             ):
                 continue
             todo.append(item)

@@ -526,6 +526,20 @@ def test_resume_skips_ok_and_redoes_the_rest(tmp_path: Path) -> None:
     assert len(manifest(out)) == 4
 
 
+def test_resume_redoes_a_file_that_changed(tmp_path: Path) -> None:
+    pages = make_pages(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    assert invoke(str(tmp_path / "in"), "-o", str(out), "-q").exit_code == 0
+    assert all(r["file"]["size"] > 0 for r in manifest(out))
+    pages[0].write_text(page_html(9))  # another article under the same name
+    os.utime(pages[0], ns=(1_000_000_000, 1_000_000_000))
+    result = invoke(str(tmp_path / "in"), "-o", str(out), "--resume")
+    assert "already done (resume)\t1" in result.stderr
+    again = manifest(out)[2:]
+    assert [r["source"] for r in again] == [str(pages[0])]
+    assert "of page 9" in (out / again[0]["output"]).read_text()
+
+
 def test_manifest_cuts_a_truncated_last_line(tmp_path: Path) -> None:
     path = tmp_path / MANIFEST_NAME
     path.write_text('{"source": "a", "status": "ok"}\n{"source": "b", "sta')
