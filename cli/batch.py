@@ -291,6 +291,13 @@ def batch(
         raise click.UsageError(str(exc)) from None
     if not items:
         patterns = ", ".join(globs or DEFAULT_GLOBS)
+        from ..extractors.warc import is_warc
+
+        if any(os.path.isfile(raw) and is_warc(raw) for raw in inputs):
+            raise click.UsageError(
+                "no pages found: the WARC files hold no response or resource records "
+                "(conversion records, as --warc-output writes, are not pages)"
+            )
         raise click.UsageError(f"no pages found (file names matching {patterns})")
 
     # read by each worker when it starts (extractors.batch._worker_init); workers

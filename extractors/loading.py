@@ -253,6 +253,8 @@ def _sniff_binary(data: bytes, source: str) -> None:
         raise NotHtml(source, "not an HTML page (looks like PDF)", "pdf")
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         raise NotHtml(source, "not an HTML page (looks like a WebP image)", "webp")
+    if head.startswith((b"WARC/1.", b"WARC/0.")):  # gunzipped already, when it was
+        raise NotHtml(source, "not an HTML page (a WARC file: unboil batch reads those)", "warc")
     for magic, kind, label in _MAGIC:
         if data.startswith(magic):
             if magic == b"BZh" and data[4:10] != b"1AY&SY":

@@ -267,6 +267,11 @@ def test_warc_output_of_conversion_records(tmp_path: Path) -> None:
     utf8 = next(r for r in recs if r["source"].endswith(ids["utf8"]))
     assert texts[f"<{ids['utf8']}>"] == (out / utf8["output"]).read_text().rstrip("\n")
     assert {r[0] for r in records} >= {"http://ex.com/a.html", "http://ex.com/b"}
+    # read back: conversion records are not pages; a WARC is not a page for `unboil`
+    again = invoke(str(conv), "-o", str(tmp_path / "again"))
+    assert again.exit_code == 2 and "hold no response or resource records" in again.stderr
+    one = CliRunner().invoke(cli, [str(conv)])
+    assert one.exit_code == 3 and "a WARC file: unboil batch reads those" in one.stderr
 
     # alongside jsonl (no OUTDIR), and for plain files too
     page = tmp_path / "p.html"
