@@ -360,7 +360,13 @@ def batch(
 
         write_index(outdir)
     for source, _status, why in summary.failures:
-        error(f"{source}: {why}")
+        # one line each, whatever the name holds (a newline in a file name faked a line)
+        name = (
+            source.encode("unicode_escape", "backslashreplace").decode("ascii")
+            if (not source.isprintable())
+            else source
+        )
+        error(f"{name}: {why}")
     if not quiet:
         _print_summary(summary)
     if summary.interrupted:

@@ -303,6 +303,15 @@ def test_a_folder_that_cannot_be_read_is_a_failure(tmp_path: Path) -> None:
     assert "folder not read" in result.stderr
 
 
+def test_a_failure_is_one_line_whatever_its_name(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "evil\nunboil: fake.html: empty page.html").write_bytes(b"")
+    result = invoke(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q")
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    listed = [line for line in result.stderr.splitlines() if line.startswith("unboil: ")]
+    assert len(listed) == 1 and "evil\\nunboil: fake.html" in listed[0]
+
+
 def test_a_second_batch_into_the_same_outdir_is_refused(tmp_path: Path) -> None:
     """The running batch holds the manifest: another run into its OUTDIR would truncate
     its records. Refused before anything is written; once the first ends, fine."""
