@@ -19,6 +19,16 @@ import pytest
 # the tests' helper modules (names, hostile) import as top-level modules
 sys.path.insert(0, str(Path(__file__).parent))
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' cache folder (trafilatura's stop-list cache): a fresh one, not the
+    user's ``~/.cache``; subprocesses inherit it."""
+    import os
+    import tempfile
+
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="unboil-test-cache-")
+
+
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..base import Backend, Extraction, ExtractOptions
@@ -11,6 +17,56 @@ if TYPE_CHECKING:
 
 _METADATA = ("author", "date", "sitename", "description", "url", "hostname", "language")
 _METADATA_LISTS = ("categories", "tags")
+
+
+def _stoplist_cache() -> Path | None:
+    """Where the union of jusText's stop-lists is cached: the user's cache folder
+    (``$XDG_CACHE_HOME`` or ``~/.cache``), ``unboil/``, a name that changes with
+    trafilatura's version, the stop-list folder's state and the Python version (the
+    marshal format). ``UNBOIL_NO_CACHE`` set: no cache."""
+    if os.environ.get("UNBOIL_NO_CACHE"):
+        return None
+    try:
+        import justext
+        import trafilatura
+
+        lists = Path(justext.__file__).parent / "stoplists"
+        st = lists.stat()
+        key = f"{trafilatura.__version__}|{lists}|{st.st_mtime_ns}|{sys.implementation.cache_tag}"
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    except Exception:
+        return None
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return Path(base, "unboil", f"jt-stoplist-{digest}.marshal")
+
+
+def _cached_stoplist() -> tuple[str, ...] | None:
+    """The cached union of every jusText stop-list (trafilatura's ``JT_STOPLIST``):
+    marshal reads it in 20 ms; trafilatura builds it from ~100 files in 70 ms, in the
+    start-up of every process that uses it. None when missing or unreadable."""
+    path = _stoplist_cache()
+    if path is None:
+        return None
+    try:
+        words = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(words, tuple) or not all(isinstance(w, str) for w in words[:100]):
+        return None
+    return words
+
+
+def _save_stoplist(words: object) -> None:
+    """Writes the cache (atomically: concurrent writers each rename a whole file);
+    a cache that cannot be written is not an error."""
+    path = _stoplist_cache()
+    if path is None or not isinstance(words, tuple):
+        return
+    with contextlib.suppress(Exception):  # OutputError and the like
+        from ..fsutil import atomic_write
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, marshal.dumps(words), durable=False)
 
 
 class TrafilaturaBackend(Backend):
@@ -29,7 +85,12 @@ class TrafilaturaBackend(Backend):
         import trafilatura.external as external
 
         if getattr(external, "JT_STOPLIST", None) is None and hasattr(external, "jt_stoplist_init"):
-            external.jt_stoplist_init()
+            cached = _cached_stoplist()
+            if cached is not None:
+                external.JT_STOPLIST = cached  # type: ignore[assignment]
+            else:
+                external.jt_stoplist_init()
+                _save_stoplist(external.JT_STOPLIST)
         stoplist = getattr(external, "JT_STOPLIST", None)
         if stoplist is not None and hasattr(justext.core, "define_stoplist"):
             justext.core.define_stoplist(stoplist)  # an lru_cache: the lower-cased set
