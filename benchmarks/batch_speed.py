@@ -9,6 +9,9 @@ Runs side by side, each in a fresh subprocess timed by wall clock:
 4. ``unboil batch -b trafilatura -j 2``, and two plain loops at once (the most two
    processes can gain on this machine); ``-b consensus -j 2`` (the default backend), for
    scale;
+5. trafilatura's own CLI on the same folder with two processes (``trafilatura
+   --input-dir DIR --output-dir OUT --parallel 2 --no-comments``: text files, comments
+   left out, no metadata, as the adapter runs it);
 
 then the peak memory (the largest sum of the RSS of ``unboil batch`` and its workers,
 sampled every 50 ms with psutil) for 1x and 10x the pages (the set repeated as
@@ -33,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PAGES = Path("/work/shared/bench/scrapinghub/html")
 UNBOIL = Path(sys.executable).with_name("unboil")
+TRAFILATURA = Path(sys.executable).with_name("trafilatura")
 
 PLAIN_LOOP = """
 import gzip, sys
@@ -145,6 +149,16 @@ def main() -> None:
                 "j2": batch_cmd(args.pages, out, 2),
                 # the default backend, for scale (not a goal of the issue)
                 "cons2": batch_cmd(args.pages, out, 2, "consensus"),
+                "traf2": [
+                    str(TRAFILATURA),
+                    "--input-dir",
+                    str(args.pages),
+                    "--output-dir",
+                    str(out),
+                    "--parallel",
+                    "2",
+                    "--no-comments",
+                ],
             },
             args.runs,
             out,
@@ -154,6 +168,7 @@ def main() -> None:
         j1, mem1 = timed["j1"]
         j2, mem2 = timed["j2"]
         cons2, _ = timed["cons2"]
+        traf2, mem_traf2 = timed["traf2"]
         ceiling = parallel_ceiling(plain_cmd, plain)
 
         many = base / "many"
@@ -173,6 +188,7 @@ def main() -> None:
         ("unboil batch -j 1", n, j1, f"{mem1:.0f}"),
         ("unboil batch -j 2", n, j2, f"{mem2:.0f}"),
         ("unboil batch -b consensus -j 2", n, cons2, "-"),
+        ("trafilatura CLI --parallel 2", n, traf2, f"{mem_traf2:.0f}"),
         (f"unboil batch -j 1, {args.repeat}x pages", n * args.repeat, j1_many, "-"),
         (f"unboil batch -j 2, {args.repeat}x pages", n * args.repeat, j2_many, f"{mem2_many:.0f}"),
     ]
@@ -184,6 +200,7 @@ def main() -> None:
     print(f"speed-up -j 2 / -j 1, {args.repeat}x pages: {j1_many / j2_many:.2f}x")
     print(f"machine ceiling (2 plain loops at once): {ceiling:.2f}x")
     print(f"-j 1 / plain loop (time):      {j1 / plain:.2f}    (goal <= 1.10)")
+    print(f"-j 2 / trafilatura CLI --parallel 2 (pages/s): {traf2 / j2:.2f}x   (goal >= 1.0)")
     print(f"-j 1 / loop over the backend:  {j1 / adapter:.2f}    (the batch machinery alone)")
     print(f"peak memory {args.repeat}x / 1x pages:     {mem2_many / mem2:.2f}    (goal <= 1.2)")
 
