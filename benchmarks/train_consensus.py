@@ -525,6 +525,23 @@ def timing(items: list[Item], tree_model: cons.TreeModel) -> tuple[float, float,
 # -- main ----------------------------------------------------------------------------------
 
 
+CASCADE_AT = (0.9, 0.95, 0.97, 0.98, 0.99)
+
+
+def print_cascade(label: str, rows: list[tuple[str, str, str, str]]) -> None:
+    """F1 of the cascade (trafilatura alone where trafilatura and resiliparse agree at
+    least t, else the consensus) and the share of pages that skip the rest."""
+    from unboil.extractors.scoring import agreement
+
+    agree = [agreement(t, r) for _, t, r, _ in rows]
+    base = score([(c, g) for c, _, _, g in rows]).f1
+    print(f"cascade, {label} ({len(rows)} pages; consensus {base:.4f}):")
+    for at in CASCADE_AT:
+        pairs = [(t if a >= at else c, g) for (c, t, _, g), a in zip(rows, agree, strict=True)]
+        share = sum(a >= at for a in agree) / len(agree)
+        print(f"  t {at}: trafilatura alone on {share:.0%} of pages, F1 {score(pairs).f1:.4f}")
+
+
 def fmt(s: Score) -> str:
     return f"{s.precision:.3f} | {s.recall:.3f} | {s.f1:.4f}"
 
@@ -572,6 +589,12 @@ def main(argv: list[str] | None = None) -> int:
         help="cross-validation folds (outer and inner) by site, not by page",
     )
     ap.add_argument(
+        "--cascade",
+        action="store_true",
+        help="also score a cascade: trafilatura's text alone on pages where it and "
+        "resiliparse agree at least t (shingle F1), the consensus elsewhere",
+    )
+    ap.add_argument(
         "--text-voter",
         action="store_true",
         help="the text-mode classifier as one more voter (text models retrained in-fold)",
@@ -603,6 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     fold_thresholds: list[tuple[float, float]] = []
     fallback: list[tuple[str, str]] = []  # consensus with the strongest member removed
     prior = (cons.DROP_BELOW, cons.ADD_ABOVE)
+    cascade: list[tuple[str, str, str, str]] = []  # (consensus, trafilatura, resiliparse, gold)
     for k, (train, test) in enumerate(page_folds([d.item for d in sh], args.folds, args.seed)):
         data = sh if td is None else text_fold(sh, td, train, test, args.seed + 2000 + k)
         train_data = [data[i] for i in train]
@@ -618,6 +642,14 @@ def main(argv: list[str] | None = None) -> int:
             d = data[i]
             probs = predict(clf, d)
             pairs["consensus"].append((consensus_text(d, probs, default, chosen), d.item.gold))
+            cascade.append(
+                (
+                    pairs["consensus"][-1][0],
+                    member_text(d, "trafilatura"),
+                    member_text(d, "resiliparse"),
+                    d.item.gold,
+                )
+            )
             if d.dropped is not None:
                 dd = Prepared(d.item, d.page, d.dropped, d.labels, d.train_mask)
                 dprobs = predict(clf, dd)
@@ -641,6 +673,8 @@ def main(argv: list[str] | None = None) -> int:
     print("cross-validated (181 pages):")
     for n in cv:
         print(f"  {n:12s} P {cv[n].precision:.3f} R {cv[n].recall:.3f} F1 {cv[n].f1:.4f}")
+    if args.cascade:
+        print_cascade("cross-validated", cascade)
 
     # -- final model on all pages; its thresholds by the same inner procedure
     final = sh
@@ -686,12 +720,23 @@ def main(argv: list[str] | None = None) -> int:
         moz_n = len(mz)
         caps = ExtractOptions(captions=True)
         mpairs: dict[str, list[tuple[str, str]]] = {n: [] for n in names}
+        mcascade: list[tuple[str, str, str, str]] = []
         for d in mz:
             probs = tree_model.predict_proba(d.prep.X)
             mpairs["consensus"].append((consensus_text(d, probs, caps, thresholds), d.item.gold))
+            mcascade.append(
+                (
+                    mpairs["consensus"][-1][0],
+                    member_text(d, "trafilatura"),
+                    member_text(d, "resiliparse"),
+                    d.item.gold,
+                )
+            )
             for m in ALL_MEMBERS:
                 mpairs[m].append((member_text(d, m), d.item.gold))
         moz_rows = {n: score(p) for n, p in mpairs.items()}
+        if args.cascade:
+            print_cascade("Mozilla", mcascade)
         print(f"Mozilla ({moz_n} pages, model trained on all Scrapinghub pages, captions on):")
         for n in names:
             s = moz_rows[n]
