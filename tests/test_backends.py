@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import importlib.metadata
 import json
+import os
 import subprocess
 import sys
 from functools import cache
@@ -437,3 +438,37 @@ def test_page_title_is_the_heads_title_else_og_title() -> None:
     assert page_title(parse_html(f"<html>{head}<body><title>body</title></body></html>")) == (
         "OG title"
     )
+
+
+TIED_TITLES = """<html><head><title>Alpha Beta Gamma | Delta Omega Zeta</title></head><body>
+<h1>Alpha Beta Gamma</h1><h2>Delta Omega Zeta</h2>
+<p>Some article text long enough to be an article paragraph, with words and more words
+so that readability takes it for content and keeps it in the summary it makes.</p>
+</body></html>"""
+
+TITLE_PROBE = """
+import sys
+from unboil.extractors import registry
+from unboil.extractors.page import Page
+page = Page.from_html(open(sys.argv[1], encoding="utf-8").read())
+print(registry.get("readability").extract(page).title)
+"""
+
+
+def test_readability_title_does_not_change_with_the_hash_seed(tmp_path: Path) -> None:
+    """readability's shorten_title picked the longest headline candidate out of a set:
+    of two as long, one or the other by the process's hash seed."""
+    page = tmp_path / "tied.html"
+    page.write_text(TIED_TITLES, encoding="utf-8")
+    titles = set()
+    for seed in range(8):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        run = subprocess.run(
+            [sys.executable, "-c", TITLE_PROBE, str(page)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        titles.add(run.stdout.strip())
+    assert titles == {"Alpha Beta Gamma"}

@@ -51,6 +51,70 @@ class _CompiledCss:
         return found
 
 
+class _Candidates(dict[str, None]):
+    """A set in insertion order (readability's ``add_match`` calls ``.add``)."""
+
+    def add(self, text: str) -> None:
+        self.setdefault(text, None)
+
+
+def shorten_title(doc: Any) -> str:
+    """readability's ``htmls.shorten_title`` (readability-lxml 0.9, Apache 2.0), made
+    deterministic: it picks the longest of its headline candidates from a ``set``, so
+    between two of the same length the choice changed from run to run (with the hash
+    seed). Here the first found (h1, h2, h3, then its CSS heuristics) wins."""
+    import re
+
+    from readability.htmls import TITLE_CSS_HEURISTICS, add_match, norm_title
+
+    found = doc.find(".//title")
+    if found is None or found.text is None or len(found.text) == 0:
+        return ""
+    title = orig = norm_title(found.text)
+
+    candidates = _Candidates()
+    for item in (".//h1", ".//h2", ".//h3"):
+        for e in list(doc.iterfind(item)):
+            if e.text:
+                add_match(candidates, e.text, orig)
+            if e.text_content():
+                add_match(candidates, e.text_content(), orig)
+    for item in TITLE_CSS_HEURISTICS:
+        for e in doc.cssselect(item):
+            if e.text:
+                add_match(candidates, e.text, orig)
+            if e.text_content():
+                add_match(candidates, e.text_content(), orig)
+
+    cjk = re.compile("[\u4e00-\u9fff]+")
+    if candidates:
+        title = max(candidates, key=len)  # the first of the longest
+    else:
+        for delimiter in (" | ", " - ", " :: ", " / "):
+            if delimiter in title:
+                parts = orig.split(delimiter)
+                p0, pl = parts[0], parts[-1]
+                if (len(p0.split()) >= 4) or (len(p0) >= 4 and cjk.search(p0)):
+                    title = p0
+                    break
+                if (len(pl.split()) >= 4) or (len(pl) >= 4 and cjk.search(pl)):
+                    title = pl
+                    break
+        else:
+            if ": " in title:
+                p1 = orig.split(": ")[-1]
+                if (len(p1.split()) >= 4) or (len(p1) >= 4 and cjk.search(p1)):
+                    title = p1
+                else:
+                    title = orig.split(": ", 1)[1]
+    if cjk.search(title):
+        if not (4 <= len(title) < 100):
+            return str(orig)
+    elif not 15 < len(title) < 150:
+        return str(orig)
+    return str(title)
+
+
 @functools.cache
 def _document_class() -> Any:
     """readability's ``Document``, keeping the article element that ``summary()``
@@ -78,7 +142,7 @@ class ReadabilityBackend(Backend):
     uses_tree = True
 
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
-        from readability.htmls import get_author, shorten_title
+        from readability.htmls import get_author
 
         from ..htmltree import body_of, element_blocks, page_title, parse_html, quiet_logs
 
