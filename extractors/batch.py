@@ -986,7 +986,7 @@ class BatchRunner:
     signal handler: the first call stops starting new pages and lets the pages in
     flight finish; the second abandons them (recorded ``skipped``)."""
 
-    #: workers skip the fsync of each output; ``run`` syncs once per round instead
+    #: workers skip the fsync of each output; ``run`` syncs once per commit instead
     group_commit = True
     #: seconds between group commits: finished pages are recorded (and counted by the
     #: progress bar) at most this late; one sync per page cost 4% of a 2-worker run
@@ -1187,7 +1187,7 @@ class BatchRunner:
         # Futures in flight: pool futures (extraction) and fetch futures (URLs).
         extracting: dict[Future[Any], Input] = {}
         fetching: dict[Future[Any], tuple[Input, float]] = {}
-        # finished pages not yet committed: committed together every COMMIT_EVERY
+        # finished pages not yet committed: committed together every ``commit_every``
         # seconds (one filesystem sync and one manifest fsync for all of them)
         landed: list[dict[str, Any]] = []
         committed = time.perf_counter()
