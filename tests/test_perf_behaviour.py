@@ -55,3 +55,35 @@ def test_commands_resolve_by_name_and_by_default() -> None:
     )
     ctx = cli.make_context("unboil", ["page.html"])
     assert cli.resolve_command(ctx, ["page.html"])[1] is cli.get_command(ctx, "extract")
+
+
+def test_parsed_elements_get_their_class_in_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared tree's elements are lxml.html's HtmlElement (text_content, cssselect,
+    drop_tree...) without lxml.html's Python class lookup, a call per element object
+    made, in our walks and in the libraries that copy the tree."""
+    import lxml.html
+
+    from unboil.extractors.backends.readability import ReadabilityBackend
+    from unboil.extractors.page import Page
+
+    calls = []
+    real = lxml.html.HtmlElementClassLookup.lookup
+    monkeypatch.setattr(
+        lxml.html.HtmlElementClassLookup,
+        "lookup",
+        lambda self, *a: (calls.append(a), real(self, *a))[1],
+    )
+    page = Page.from_html(
+        "<html><body><form><label>Name</label><input name=q><select><option>a</select>"
+        "</form><article><p>" + "Words of an article paragraph, long enough. " * 8 + "</p>"
+        "<p>" + "A second paragraph with more words, as articles have. " * 8 + "</p>"
+        "</article></body></html>"
+    )
+    elements = list(page.tree.iter())
+    copied = list(page.copy_tree().iter())  # as readability and trafilatura get it
+    assert {type(el) for el in elements + copied} == {lxml.html.HtmlElement}
+    assert calls == []
+    assert "Words of an article" in page.tree.text_content()
+    assert page.tree.cssselect("article p")
+    # readability's own parses (its output) keep lxml.html's lookup: it still works
+    assert "Words of an article" in ReadabilityBackend().extract(page).text
