@@ -20,6 +20,7 @@ from unboil.extractors.page import Page
 from unboil.extractors.scoring import evaluate, score_page, tokens
 
 BENCH = Path(__file__).parent.parent.parent / "shared" / "bench" / "scrapinghub"
+SAMPLES = Path(__file__).parent.parent / "samples"
 
 BACKENDS = names.EXTRACTORS
 
@@ -472,3 +473,49 @@ def test_readability_title_does_not_change_with_the_hash_seed(tmp_path: Path) ->
         )
         titles.add(run.stdout.strip())
     assert titles == {"Alpha Beta Gamma"}
+
+
+HANDLERS = """<html><head><title>Handlers</title></head><body><div id="main">
+<div><span onclick="show('<p>more</p>')">Tap</span> to read the rest of the story, which
+goes on for a while, with commas, and more words, so that it is scored as content.</div>
+<p>A paragraph with <a href="javascript:void(0)">a script link</a> and
+<a href="/relative/page">a relative one</a>, long enough to be kept by readability as the
+article body it is, with sentences, commas, and full stops. Another sentence follows.</p>
+<p onmouseover="x()">One more paragraph of the article, with words, commas and a full stop,
+as long as the others so that the whole looks like an article to the algorithm.</p>
+<p hidden>A hidden paragraph that a reader never sees, long enough and with commas, so
+that readability would keep it, were it not dropped before the scoring starts.</p>
+<p style="display: none">Another paragraph hidden by its style, as long, with commas, and
+a full stop, which readability drops with the hidden ones before it scores.</p>
+</div></body></html>"""
+
+
+def test_readability_adapter_text_is_readabilitys_own() -> None:
+    """The adapter parses for text only (no link rewriting in readability's ``_parse``):
+    the text of the summary is the one readability's own Document gives, on the
+    samples, on bench pages and on a page with event handlers and script links."""
+    import copy
+
+    import lxml.html
+    from readability import Document
+
+    from unboil.extractors.backends.readability import _document_class
+    from unboil.extractors.loading import load_bytes
+
+    sources = [HANDLERS.encode()]
+    sources += [p.read_bytes() for p in sorted(SAMPLES.glob("*.html"))]
+    sources += [gzip.decompress(p.read_bytes()) for p in sorted((BENCH / "html").glob("*.gz"))[:12]]
+    for raw in sources:
+        page = load_bytes(raw, "page.html", url="https://example.org/a/b.html")
+        texts = []
+        for cls in (Document, _document_class()):
+            summary = cls(copy.deepcopy(page.tree), url=page.url).summary(html_partial=True)
+            texts.append(lxml.html.fromstring(summary).text_content().split())
+        assert texts[0] == texts[1]
+    # the parts of readability's parse kept: hidden elements and event handlers go
+    page = load_bytes(HANDLERS.encode(), "page.html")
+    doc = _document_class()(copy.deepcopy(page.tree))
+    parsed = doc._parse(copy.deepcopy(page.tree))
+    assert "hidden paragraph" not in parsed.text_content()
+    assert "Another paragraph hidden" not in parsed.text_content()
+    assert not parsed.xpath("//@*[starts-with(name(), 'on')]")

