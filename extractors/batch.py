@@ -595,16 +595,17 @@ def agreement_score(result: Extraction, other: Extraction | None = None) -> floa
     """The agreement between ``result`` and ``other`` when ``other`` is given (None when
     it failed); else the mean pairwise agreement of a consensus result's members; None
     when there is nothing to compare."""
-    from .scoring import agreement
+    from .scoring import agreement, shingle_agreement, shingles
 
     if other is not None:
         return round(agreement(result.text, other.text), 4) if other.ok else None
     if result.members:
-        texts = [m.text for m in result.members.values() if m.ok]
-        pairs = list(itertools.combinations(texts, 2))
+        # each member's shingles once, not once per pair it is in
+        sets = [shingles(m.text) for m in result.members.values() if m.ok]
+        pairs = list(itertools.combinations(sets, 2))
         if not pairs:
             return None
-        return round(sum(agreement(a, b) for a, b in pairs) / len(pairs), 4)
+        return round(sum(shingle_agreement(a, b) for a, b in pairs) / len(pairs), 4)
     return None
 
 

@@ -30,7 +30,8 @@ def shingles(text: str, n: int = SHINGLE) -> Counter[tuple[str, ...]]:
         return Counter()
     if len(toks) < n:
         return Counter([tuple(toks)])
-    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    # the n-token windows as tuples, built by zip in C (twice the speed of slicing)
+    return Counter(zip(*(toks[i:] for i in range(n)), strict=False))
 
 
 @dataclass(frozen=True)
