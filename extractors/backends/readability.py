@@ -115,24 +115,19 @@ def shorten_title(doc: Any) -> str:
     return str(title)
 
 
-#: readability's cleaner options (``readability.cleaners.html_cleaner``) copied
-_CLEANER_OPTIONS = (
-    "scripts", "javascript", "comments", "style", "links", "meta", "add_nofollow",
-    "page_structure", "processing_instructions", "embedded", "frames", "forms",
-    "annoying_tags", "remove_tags", "remove_unknown_tags", "safe_attrs_only",
-)  # fmt: skip
-
-
 @functools.cache
 def _text_cleaner() -> Any:
-    """readability's cleaner without its ``javascript`` pass, which rewrites every link
-    of the page (``javascript:`` URLs blanked: a fifth of readability's time) and drops
-    ``on*`` attributes; the latter is done in ``_Document._parse``."""
-    from readability.cleaners import Cleaner, html_cleaner  # lxml_html_clean's or lxml's
+    """readability's cleaner (a copy: every option as readability sets it) without its
+    ``javascript`` pass, which rewrites every link of the page (``javascript:`` URLs
+    blanked: a fifth of readability's time) and drops ``on*`` attributes; the latter is
+    done in ``_Document._parse``."""
+    import copy
 
-    options = {name: getattr(html_cleaner, name) for name in _CLEANER_OPTIONS}
-    options["javascript"] = False
-    return Cleaner(**options)
+    from readability.cleaners import html_cleaner
+
+    cleaner = copy.copy(html_cleaner)
+    cleaner.javascript = False
+    return cleaner
 
 
 @functools.cache
