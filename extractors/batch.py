@@ -1307,8 +1307,7 @@ class BatchRunner:
                         )
                     landed.append(rec)
                 if landed and (
-                    stopping
-                    or self._interrupts
+                    self._interrupts  # stopping: the pages in hand are recorded now
                     or not (extracting or fetching)
                     or time.perf_counter() - committed >= self.commit_every
                 ):

@@ -620,6 +620,8 @@ def test_finished_pages_are_committed_in_groups(
 def test_trafilatura_stoplist_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The union of jusText's stop-lists trafilatura builds in every process (70 ms)
     is cached in the user's cache folder; a damaged cache is rebuilt, never trusted."""
+    import marshal
+
     import trafilatura.external as external
 
     from unboil.extractors.backends import trafilatura as adapter
@@ -645,7 +647,7 @@ def test_trafilatura_stoplist_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert run.stdout.split() == [str(len(built) + 1), "True"]
     cache.write_bytes(b"\x00garbage")
     assert adapter._cached_stoplist() is None
-    cache.write_bytes(__import__("marshal").dumps(["not", "a", "tuple"]))
+    cache.write_bytes(marshal.dumps(["not", "a", "tuple"]))
     assert adapter._cached_stoplist() is None
     monkeypatch.setenv("UNBOIL_NO_CACHE", "1")
     adapter._save_stoplist(built)
