@@ -90,7 +90,8 @@ def _bare_calls() -> dict[str, Callable[[str, Any], Any]]:
     def resiliparse_call(html: str, tree: Any) -> Any:
         from resiliparse.extract.html2text import extract_plain_text
 
-        return extract_plain_text(html, main_content=True)
+        # the options the adapter runs it with (image descriptions are not article text)
+        return extract_plain_text(html, main_content=True, alt_texts=False)
 
     def justext_call(html: str, tree: Any) -> Any:
         import justext
