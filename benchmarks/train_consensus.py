@@ -107,6 +107,44 @@ class Item:
     site: str = ""
 
 
+#: perturbed copies of every training page (``--augment``; names of
+#: ``perturbed.PERTURBATIONS``): pages of other sites and eras name things otherwise
+AUGMENT: tuple[str, ...] = ("both",)
+#: training weight of a perturbed copy's blocks (the page's own weigh 1). At 1 (and .3)
+#: the model leaned so little on class names that an inline "Read more:" box (class
+#: ``read-more-box``) in samples/ was kept; at .15 it is dropped and the perturbed pages
+#: keep most of the gain (CONSENSUS-EXPERIMENTS.md)
+AUGMENT_WEIGHT = 0.15
+#: perturbations whose copies of the test pages are scored too (``--no-robustness``: none)
+ROBUSTNESS = ("hashed", "html4", "both")
+
+
+def _perturbed() -> Any:
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import perturbed
+
+    return perturbed
+
+
+def perturbed_items(items: list[Item], name: str) -> list[Item]:
+    """The pages perturbed by ``perturbed.PERTURBATIONS[name]`` (their own cache)."""
+    perturb = _perturbed().PERTURBATIONS[name]
+    return [
+        Item(f"{item.collection}-{name}", item.key, perturb(item.html), item.gold, item.site)
+        for item in items
+    ]
+
+
+def perturbed_data(items: list[Item], names: tuple[str, ...]) -> dict[str, list[Prepared]]:
+    """Each perturbation of the pages, prepared (members run, blocks labelled)."""
+    out = {}
+    for name in names:
+        variant = perturbed_items(items, name)
+        out[name] = prepare_all(variant, member_outputs(variant))
+    return out
+
+
 #: folds by site rather than by page (``--group-by-site``): 39 sites have two of the 181
 #: pages, and a model can learn a site's boilerplate from the sibling in another fold
 GROUP_BY_SITE = False
@@ -233,6 +271,8 @@ class Prepared:
     dropped: cons.Prepared | None = None
     #: more dropout copies: the page without each of ``DROPOUT_MORE``'s members
     more: list[cons.Prepared] = dataclasses.field(default_factory=list)
+    #: perturbed copies of the page (``--augment``): training data wherever the page is
+    copies: list[Prepared] = dataclasses.field(default_factory=list)
 
 
 #: train on member-dropout copies too (``--no-dropout``: off)
@@ -285,16 +325,19 @@ def prepare_all(items: list[Item], outputs: dict[str, dict[str, Extraction]]) ->
 def fit(data: list[Prepared]) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    X = np.vstack([d.prep.X[d.train_mask] for d in data])
-    y = np.concatenate([d.labels[d.train_mask] for d in data])
-    w = np.concatenate([block_weights(d) for d in data])
+    # the pages, then their perturbed copies (``--augment``) at ``AUGMENT_WEIGHT``
+    pages = [(d, 1.0) for d in data] + [(c, AUGMENT_WEIGHT) for d in data for c in d.copies]
+    X = np.vstack([d.prep.X[d.train_mask] for d, _ in pages])
+    y = np.concatenate([d.labels[d.train_mask] for d, _ in pages])
+    w = np.concatenate([block_weights(d) * s for d, s in pages])
     if DROPOUT:
-        copies = [(d, c) for d in data for c in (d.dropped, *d.more) if c is not None]
-        X = np.vstack([X, *(c.X[d.train_mask] for d, c in copies)])
-        y = np.concatenate([y, *(d.labels[d.train_mask] for d, _ in copies)])
-        w = np.concatenate([w, *(block_weights(d) for d, _ in copies)])
+        copies = [(d, c, s) for d, s in pages for c in (d.dropped, *d.more) if c is not None]
+        X = np.vstack([X, *(c.X[d.train_mask] for d, c, _ in copies)])
+        y = np.concatenate([y, *(d.labels[d.train_mask] for d, _, _ in copies)])
+        w = np.concatenate([w, *(block_weights(d) * s for d, _, s in copies)])
+    uniform = WEIGHTS == "none" and (AUGMENT_WEIGHT == 1 or not any(d.copies for d in data))
     clf = HistGradientBoostingClassifier(**PARAMS)
-    clf.fit(X, y, sample_weight=None if WEIGHTS == "none" else w)
+    clf.fit(X, y, sample_weight=None if uniform else w)
     return clf
 
 
@@ -547,7 +590,8 @@ def fmt(s: Score) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global MEMBERS, DROPOUT, DROPOUT_MORE, WEIGHTS, TEXT_VOTER, GROUP_BY_SITE
+    global MEMBERS, DROPOUT, DROPOUT_MORE, WEIGHTS, TEXT_VOTER, GROUP_BY_SITE, AUGMENT
+    global AUGMENT_WEIGHT
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
@@ -584,6 +628,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-report", action="store_true", help="do not write CONSENSUS.md")
     ap.add_argument(
+        "--augment",
+        default=",".join(AUGMENT),
+        help="train on these perturbed copies of the training pages too (comma-separated "
+        "names of benchmarks/perturbed.py: hashed, html4, both; '' for none)",
+    )
+    ap.add_argument(
+        "--augment-weight",
+        type=float,
+        default=AUGMENT_WEIGHT,
+        help="training weight of a perturbed copy's blocks (the pages' own: 1)",
+    )
+    ap.add_argument(
+        "--no-robustness",
+        action="store_true",
+        help="skip the scores on perturbed copies of the test pages",
+    )
+    ap.add_argument(
         "--group-by-site",
         action="store_true",
         help="cross-validation folds (outer and inner) by site, not by page",
@@ -601,6 +662,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     TEXT_VOTER = args.text_voter
+    AUGMENT = tuple(a.strip() for a in args.augment.split(",") if a.strip())
+    AUGMENT_WEIGHT = args.augment_weight
+    unknown = [a for a in AUGMENT if a not in _perturbed().PERTURBATIONS]
+    if unknown:
+        ap.error(f"--augment: unknown perturbation {unknown[0]!r}")
+    if AUGMENT and TEXT_VOTER:
+        ap.error("--augment and --text-voter together are not supported")
+    robust_names = () if args.no_robustness else ROBUSTNESS
     GROUP_BY_SITE = args.group_by_site
     DROPOUT_MORE = args.dropout
     DROPOUT = not args.no_dropout
@@ -614,6 +683,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"members on {len(sh_items)} Scrapinghub pages: {time.time() - t0:.1f}s", flush=True)
     sh = prepare_all(sh_items, sh_out)
     print(f"prepared: {time.time() - t0:.1f}s", flush=True)
+    sh_var = perturbed_data(sh_items, tuple(dict.fromkeys((*robust_names, *AUGMENT))))
+    for i, d in enumerate(sh):
+        d.copies = [sh_var[name][i] for name in AUGMENT]
+    if sh_var:
+        print(f"perturbed copies prepared: {time.time() - t0:.1f}s", flush=True)
     td = text_data(sh) if TEXT_VOTER else None
     if td is not None:
         print(f"text voter data: {time.time() - t0:.1f}s", flush=True)
@@ -627,6 +701,8 @@ def main(argv: list[str] | None = None) -> int:
     fallback: list[tuple[str, str]] = []  # consensus with the strongest member removed
     prior = (cons.DROP_BELOW, cons.ADD_ABOVE)
     cascade: list[tuple[str, str, str, str]] = []  # (consensus, trafilatura, resiliparse, gold)
+    # the test pages perturbed (``ROBUSTNESS``), scored by the fold's model
+    robust_pairs = {v: {n: [] for n in names} for v in robust_names}
     for k, (train, test) in enumerate(page_folds([d.item for d in sh], args.folds, args.seed)):
         data = sh if td is None else text_fold(sh, td, train, test, args.seed + 2000 + k)
         train_data = [data[i] for i in train]
@@ -656,6 +732,14 @@ def main(argv: list[str] | None = None) -> int:
                 fallback.append((consensus_text(dd, dprobs, default, chosen), d.item.gold))
             for m in ALL_MEMBERS:
                 pairs[m].append((member_text(d, m), d.item.gold))
+            for v in robust_names:
+                dv = sh_var[v][i]
+                vpairs = robust_pairs[v]
+                vpairs["consensus"].append(
+                    (consensus_text(dv, predict(clf, dv), default, chosen), dv.item.gold)
+                )
+                for m in ALL_MEMBERS:
+                    vpairs[m].append((member_text(dv, m), dv.item.gold))
         row = {n: score(p) for n, p in pairs.items()}
         fold_rows.append(row)
         for n in names:
@@ -675,6 +759,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {n:12s} P {cv[n].precision:.3f} R {cv[n].recall:.3f} F1 {cv[n].f1:.4f}")
     if args.cascade:
         print_cascade("cross-validated", cascade)
+    robust_cv = {v: {n: score(p) for n, p in vp.items()} for v, vp in robust_pairs.items()}
+    for v, rows in robust_cv.items():
+        print(
+            f"cross-validated, test pages {v}: " + "  ".join(f"{n} {rows[n].f1:.4f}" for n in names)
+        )
 
     # -- final model on all pages; its thresholds by the same inner procedure
     final = sh
@@ -708,6 +797,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # -- Mozilla: never trained on
     moz_rows: dict[str, Score] = {}
+    robust_moz: dict[str, dict[str, Score]] = {}
     moz_n = 0
     if not args.no_mozilla:
         mz_items = mozilla()
@@ -735,6 +825,16 @@ def main(argv: list[str] | None = None) -> int:
             for m in ALL_MEMBERS:
                 mpairs[m].append((member_text(d, m), d.item.gold))
         moz_rows = {n: score(p) for n, p in mpairs.items()}
+        mz_var = perturbed_data(mz_items, robust_names)
+        for v, ds in mz_var.items():
+            vp: dict[str, list[tuple[str, str]]] = {n: [] for n in names}
+            for d in ds:
+                probs = tree_model.predict_proba(d.prep.X)
+                vp["consensus"].append((consensus_text(d, probs, caps, thresholds), d.item.gold))
+                for m in ALL_MEMBERS:
+                    vp[m].append((member_text(d, m), d.item.gold))
+            robust_moz[v] = {n: score(p) for n, p in vp.items()}
+            print(f"Mozilla {v}: " + "  ".join(f"{n} {robust_moz[v][n].f1:.4f}" for n in names))
         if args.cascade:
             print_cascade("Mozilla", mcascade)
         print(f"Mozilla ({moz_n} pages, model trained on all Scrapinghub pages, captions on):")
@@ -762,8 +862,43 @@ def main(argv: list[str] | None = None) -> int:
     write_report(
         cv, fold_rows, moz_rows, moz_n, ms_traf, ms_cons, parts, meta, args.folds, thresholds
     )
+    if robust_cv:
+        write_robustness(robust_cv, robust_moz, names)
     print(f"report: {REPORT}  ({time.time() - t0:.0f}s)")
     return 0
+
+
+def write_robustness(
+    cv: dict[str, dict[str, Score]], moz: dict[str, dict[str, Score]], names: list[str]
+) -> None:
+    """Appends to the report the F1 on perturbed copies of the pages."""
+    lines = [
+        "",
+        "## Pages of other sites and eras (perturbed copies)",
+        "",
+        "The same test pages with their naming changed (`benchmarks/perturbed.py`): `hashed`,",
+        "every class and id value a hash of itself (no name says comment, share or article);",
+        "`html4`, HTML5's sectioning and landmark elements turned into div and",
+        "itemprop/role attributes dropped; `both`. Cross-validated: each fold's model on its",
+        "test pages' copies. "
+        + (
+            "Training: every training page also enters perturbed"
+            f" ({', '.join(f'`{a}`' for a in AUGMENT)}; `--augment`), its members run on"
+            " the copy, its blocks labelled from the same gold."
+            if AUGMENT
+            else "Training: the pages as they are."
+        ),
+        "",
+        "| pages | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    rows = [(f"Scrapinghub, CV, {v}", r) for v, r in cv.items()]
+    rows += [(f"Mozilla, {v}", r) for v, r in moz.items()]
+    lines += [
+        f"| {label} | " + " | ".join(f"{r[n].f1:.4f}" for n in names) + " |" for label, r in rows
+    ]
+    with open(REPORT, "a", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def write_report(
