@@ -18,16 +18,14 @@ in-sample: read the drop, not the level); the Mozilla pages are outside its trai
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
-import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from unboil.extractors.base import ExtractOptions
-from unboil.extractors.goldsets import expected_text
+from unboil.extractors.goldsets import load_goldset
 from unboil.extractors.loading import load_bytes
 from unboil.extractors.registry import get
 from unboil.extractors.scoring import evaluate
@@ -66,22 +64,6 @@ PERTURBATIONS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-def scrapinghub() -> Iterator[tuple[str, bytes, str]]:
-    base = BENCH / "scrapinghub"
-    truth = json.loads((base / "ground-truth.json").read_text(encoding="utf-8"))
-    for key in sorted(truth):
-        html = gzip.decompress((base / "html" / f"{key}.html.gz").read_bytes())
-        yield key, html, truth[key]["articleBody"]
-
-
-def mozilla() -> Iterator[tuple[str, bytes, str]]:
-    for d in sorted((BENCH / "mozilla" / "pages").iterdir()):
-        source, expected = d / "source.html", d / "expected.html"
-        if source.exists() and expected.exists():
-            gold = expected_text(expected.read_text(encoding="utf-8", errors="replace"))
-            yield d.name, source.read_bytes(), gold
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-b", "--backends", default="trafilatura,readability,consensus")
@@ -90,13 +72,14 @@ def main() -> None:
     options = ExtractOptions(metadata=False)
     print("| collection | backend | " + " | ".join(PERTURBATIONS) + " |")
     print("|---|---|" + "---|" * len(PERTURBATIONS))
-    for collection, pages in (("Scrapinghub", scrapinghub), ("Mozilla", mozilla)):
+    for collection, folder in (("Scrapinghub", "scrapinghub"), ("Mozilla", "mozilla")):
         pairs: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for key, html, gold in pages():
+        for page in load_goldset(BENCH / folder).pages:
+            html, gold = page.read_bytes(), page.text or ""
             for label, perturb in PERTURBATIONS.items():
                 data = perturb(html)
                 for name in names:
-                    text = get(name).extract(load_bytes(data, key), options).text
+                    text = get(name).extract(load_bytes(data, page.name), options).text
                     pairs.setdefault((name, label), []).append((text, gold))
         for name in names:
             cells = [f"{evaluate(pairs[name, label]).f1:.3f}" for label in PERTURBATIONS]

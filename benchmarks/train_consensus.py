@@ -335,7 +335,7 @@ def fit(data: list[Prepared]) -> Any:
         X = np.vstack([X, *(c.X[d.train_mask] for d, c, _ in copies)])
         y = np.concatenate([y, *(d.labels[d.train_mask] for d, _, _ in copies)])
         w = np.concatenate([w, *(block_weights(d) * s for d, _, s in copies)])
-    uniform = WEIGHTS == "none" and (AUGMENT_WEIGHT == 1 or not any(d.copies for d in data))
+    uniform = WEIGHTS == "none" and all(s == 1 for _, s in pages)
     clf = HistGradientBoostingClassifier(**PARAMS)
     clf.fit(X, y, sample_weight=None if uniform else w)
     return clf
@@ -494,6 +494,22 @@ def choose_thresholds(data: list[Prepared], seed: int) -> tuple[tuple[float, flo
 def member_text(d: Prepared, name: str) -> str:
     ex = d.prep.members.get(name)
     return ex.text if ex is not None and ex.ok else ""
+
+
+def add_pairs(
+    pairs: dict[str, list[tuple[str, str]]],
+    d: Prepared,
+    probs: np.ndarray,
+    options: ExtractOptions,
+    thresholds: tuple[float, float],
+) -> str:
+    """Appends the page's consensus text (from ``probs``) and each member's, with its
+    gold, to ``pairs``; returns the consensus text."""
+    text = consensus_text(d, probs, options, thresholds)
+    pairs["consensus"].append((text, d.item.gold))
+    for m in ALL_MEMBERS:
+        pairs[m].append((member_text(d, m), d.item.gold))
+    return text
 
 
 def score(pairs: list[tuple[str, str]]) -> Score:
@@ -716,30 +732,17 @@ def main(argv: list[str] | None = None) -> int:
         pairs: dict[str, list[tuple[str, str]]] = {n: [] for n in names}
         for i in test:
             d = data[i]
-            probs = predict(clf, d)
-            pairs["consensus"].append((consensus_text(d, probs, default, chosen), d.item.gold))
+            text = add_pairs(pairs, d, predict(clf, d), default, chosen)
             cascade.append(
-                (
-                    pairs["consensus"][-1][0],
-                    member_text(d, "trafilatura"),
-                    member_text(d, "resiliparse"),
-                    d.item.gold,
-                )
+                (text, member_text(d, "trafilatura"), member_text(d, "resiliparse"), d.item.gold)
             )
             if d.dropped is not None:
                 dd = Prepared(d.item, d.page, d.dropped, d.labels, d.train_mask)
                 dprobs = predict(clf, dd)
                 fallback.append((consensus_text(dd, dprobs, default, chosen), d.item.gold))
-            for m in ALL_MEMBERS:
-                pairs[m].append((member_text(d, m), d.item.gold))
             for v in robust_names:
                 dv = sh_var[v][i]
-                vpairs = robust_pairs[v]
-                vpairs["consensus"].append(
-                    (consensus_text(dv, predict(clf, dv), default, chosen), dv.item.gold)
-                )
-                for m in ALL_MEMBERS:
-                    vpairs[m].append((member_text(dv, m), dv.item.gold))
+                add_pairs(robust_pairs[v], dv, predict(clf, dv), default, chosen)
         row = {n: score(p) for n, p in pairs.items()}
         fold_rows.append(row)
         for n in names:
@@ -812,27 +815,16 @@ def main(argv: list[str] | None = None) -> int:
         mpairs: dict[str, list[tuple[str, str]]] = {n: [] for n in names}
         mcascade: list[tuple[str, str, str, str]] = []
         for d in mz:
-            probs = tree_model.predict_proba(d.prep.X)
-            mpairs["consensus"].append((consensus_text(d, probs, caps, thresholds), d.item.gold))
+            text = add_pairs(mpairs, d, tree_model.predict_proba(d.prep.X), caps, thresholds)
             mcascade.append(
-                (
-                    mpairs["consensus"][-1][0],
-                    member_text(d, "trafilatura"),
-                    member_text(d, "resiliparse"),
-                    d.item.gold,
-                )
+                (text, member_text(d, "trafilatura"), member_text(d, "resiliparse"), d.item.gold)
             )
-            for m in ALL_MEMBERS:
-                mpairs[m].append((member_text(d, m), d.item.gold))
         moz_rows = {n: score(p) for n, p in mpairs.items()}
         mz_var = perturbed_data(mz_items, robust_names)
         for v, ds in mz_var.items():
             vp: dict[str, list[tuple[str, str]]] = {n: [] for n in names}
             for d in ds:
-                probs = tree_model.predict_proba(d.prep.X)
-                vp["consensus"].append((consensus_text(d, probs, caps, thresholds), d.item.gold))
-                for m in ALL_MEMBERS:
-                    vp[m].append((member_text(d, m), d.item.gold))
+                add_pairs(vp, d, tree_model.predict_proba(d.prep.X), caps, thresholds)
             robust_moz[v] = {n: score(p) for n, p in vp.items()}
             print(f"Mozilla {v}: " + "  ".join(f"{n} {robust_moz[v][n].f1:.4f}" for n in names))
         if args.cascade:
