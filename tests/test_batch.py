@@ -628,8 +628,9 @@ def test_trafilatura_stoplist_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv("UNBOIL_NO_CACHE", raising=False)
-    built = tuple(external.jt_stoplist_init())
     assert adapter._cached_stoplist() is None
+    # (once a trafilatura run has hooked it, this call writes the cache itself)
+    built = tuple(external.jt_stoplist_init())
     adapter._save_stoplist(built)
     (cache,) = (tmp_path / "unboil").glob("jt-stoplist-*.marshal")
     assert adapter._cached_stoplist() == built
@@ -652,6 +653,52 @@ def test_trafilatura_stoplist_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("UNBOIL_NO_CACHE", "1")
     adapter._save_stoplist(built)
     assert adapter._cached_stoplist() is None
+
+
+#: a Scrapinghub page on which trafilatura falls back to jusText without a language
+#: (its stop-lists' union is then built or read from the cache)
+FALLBACK_PAGE = "042bb7b5fedab6eac7db576522b89b93904c237d344bcbe14a6a5ab7f7335856.html.gz"
+ONE_PAGE_PROBE = (
+    "import sys\n"
+    "import trafilatura.external as e\n"
+    "from unboil.cli.main import cli\n"
+    "try:\n"
+    "    cli(['-b', 'trafilatura', '--no-metadata', sys.argv[1]])\n"
+    "except SystemExit as exc:\n"
+    "    assert not exc.code, exc.code\n"
+    "print(len(e.JT_STOPLIST), 'unboil-probe' in e.JT_STOPLIST)\n"
+)
+
+
+def test_one_page_run_reads_and_writes_the_stoplist_cache(tmp_path: Path) -> None:
+    """``unboil page.html`` (no warm-up, as in a shell one-liner) on a page where
+    trafilatura needs its stop-lists: the first run builds them and writes the cache,
+    the next one reads it (a word only the cache has shows it)."""
+    import marshal
+
+    page = tmp_path / "page.html"
+    page.write_bytes(gzip.decompress((SCRAPINGHUB_HTML / FALLBACK_PAGE).read_bytes()))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("UNBOIL_NO_CACHE", None)
+
+    def run() -> list[str]:
+        proc = subprocess.run(
+            [sys.executable, "-c", ONE_PAGE_PROBE, str(page)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split()[-2:]
+
+    count, probe = run()
+    assert probe == "False"
+    (cache,) = (tmp_path / "cache" / "unboil").glob("jt-stoplist-*.marshal")
+    words = marshal.loads(cache.read_bytes())
+    assert len(words) == int(count) > 1000
+    cache.write_bytes(marshal.dumps((*words, "unboil-probe")))
+    assert run() == [str(int(count) + 1), "True"]
 
 
 def test_warm_loads_one_time_setup_for_the_workers() -> None:
