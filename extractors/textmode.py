@@ -114,11 +114,18 @@ def split_units(text: str) -> list[str]:
     """The text as units: blank-line-separated paragraphs; a paragraph of several lines
     is split into its lines unless it is one hard-wrapped paragraph (its lines are
     then joined with spaces). Whitespace runs are collapsed; empty units dropped.
+    Markdown (``is_markdown``: an html2text dump, an LLM pipeline's page) is split as
+    Markdown reads (``_markdown_units``) and its units are shown without the markup
+    (``unmark``: link targets, images, list and heading markers out).
 
     Pathological input stays cheap: a unit over ``MAX_UNIT_CHARS`` is cut at sentence
     ends (``_cut``); more than ``MAX_UNITS`` units are packed together (``_pack``)."""
     text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     units: list[str] = []
+    if is_markdown(text):
+        for unit in _markdown_units(text):
+            units.extend(filter(None, map(unmark, _cut(unit))))
+        return _pack(units)
     for para in _BLANK.split(text):
         lines = list(filter(None, map(str.strip, para.split("\n"))))
         if not lines:
@@ -131,6 +138,80 @@ def split_units(text: str) -> list[str]:
         for line in lines:
             units.extend(_cut(line))
     return _pack(units)
+
+
+# -- Markdown --------------------------------------------------------------------------
+
+#: a link or image target: ``](``, a target without spaces (and a title), ``)``
+_MD_TARGET = re.compile(r"\]\([^()\s]+(?:\s+\"[^\"]{0,300}\")?\)")
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6} \S", re.MULTILINE)
+#: a line that starts a new unit inside a block: a list item, a heading, a table row
+_MD_ITEM = re.compile(r"^\s*(?:[*+-]\s+|\d{1,3}[.)]\s+|#{1,6}\s|\|)")
+_MD_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
+#: how much Markdown makes a text Markdown: link targets, or headings with a link
+MD_LINKS = 3
+MD_HEADINGS = 2
+
+
+def is_markdown(text: str) -> bool:
+    """Markdown rather than plain text: ``MD_LINKS`` link or image targets
+    (``[text](https://…)``), or ``MD_HEADINGS`` ``#`` headings and a link. Plain dumps
+    (the ``alltext`` text of the 311 bench pages) have none of this."""
+    from itertools import islice
+
+    links = sum(1 for _ in islice(_MD_TARGET.finditer(text), MD_LINKS))
+    if links >= MD_LINKS or not links:
+        return links >= MD_LINKS
+    return sum(1 for _ in islice(_MD_HEADING.finditer(text), MD_HEADINGS)) >= MD_HEADINGS
+
+
+def _markdown_units(text: str) -> list[str]:
+    """Markdown's paragraphs and items: in a blank-line-separated block, a line that
+    starts a list item, a heading or a table row opens a unit; other lines continue the
+    unit before them (a soft-wrapped paragraph, a wrapped list item, a link whose text
+    runs over two lines); quote markers are dropped."""
+    units: list[list[str]] = []
+    for block in _BLANK.split(text):
+        opened = False
+        for line in block.split("\n"):
+            line = _MD_QUOTE.sub("", line)
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if opened and not _MD_ITEM.match(line):
+                units[-1].append(stripped)
+            else:
+                units.append([stripped])
+                opened = True
+    return [" ".join(parts) for parts in units]
+
+
+#: a link's target: no spaces but one after a hyphen (html2text wraps long URLs there),
+#: a balanced pair of parentheses inside (Wikipedia's), then an optional title
+_MD_HREF = r"\((?:[^()\s]|(?<=-) |\([^()\s]*\))*(?:\s+\"[^\"]{0,300}\")?\)"
+_MD_IMAGE = re.compile(r"!\[[^\[\]]*\]" + _MD_HREF)
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]" + _MD_HREF)
+_MD_LEAD = re.compile(r"^(?:#{1,6}\s+|[*+-]\s+|\d{1,3}[.)]\s+)+")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)([^*_]+?)(?<=\S)\1")
+_MD_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)([^*_]+?)(?<=\S)\1(?![\w*])")
+_MD_CODE = re.compile(r"`+([^`]*)`+")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+_MD_RULE = re.compile(r"^(?:[*_-]\s*){3,}$")
+
+
+def unmark(unit: str) -> str:
+    """A Markdown unit as text: images out, links as their text, list, heading and rule
+    markers out, emphasis and code marks out, escapes resolved."""
+    if _MD_RULE.match(unit):
+        return ""
+    text = _MD_IMAGE.sub("", unit)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_LEAD.sub("", text.strip())
+    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_CODE.sub(r"\1", text)
+    text = _MD_ESCAPE.sub(r"\1", text)
+    return " ".join(text.split())
 
 
 # -- features --------------------------------------------------------------------------

@@ -117,6 +117,78 @@ def test_seed_text_one_line_per_paragraph() -> None:
     assert_clean(kept_units(text))
 
 
+# --- Markdown dumps ---------------------------------------------------------------------
+
+#: html2text's Markdown (wrapped at its default 78 columns) of samples/seed-independent.html
+MD_SEED = DATA / "seed-independent.md"
+
+
+def test_markdown_is_split_as_markdown_and_shown_without_markup() -> None:
+    text = (
+        "# A [headline](https://news.example/a)\n\n"
+        "A paragraph wrapped by the dump with a [link whose text\nruns on](https://news.example/wework-\n"
+        "withdraws/) and **bold** and _italic_ words.\n\n"
+        '  * [Home](/)\n  * [World](/world "World news")\n'
+        "  * a list item that wraps\n    onto a second line\n\n"
+        "> a quoted line\n> that goes on\n\n"
+        "![](https://img.example/a.jpg)\n\n* * *\n\n"
+        "[Foo (bar)](https://en.wikipedia.org/wiki/Foo_(bar)) and a\\_b\n"
+    )
+    assert textmode.is_markdown(text)
+    assert textmode.split_units(text) == [
+        "A headline",
+        "A paragraph wrapped by the dump with a link whose text runs on and bold and italic words.",
+        "Home",
+        "World",
+        "a list item that wraps onto a second line",
+        "a quoted line that goes on",
+        "Foo (bar) and a_b",
+    ]
+
+
+def test_wrapped_link_targets_are_taken_out() -> None:
+    # html2text breaks a long URL after a hyphen: the target is still one target
+    unit = "The [company shelved its plans](https://vb.example/2019/09/30/wework- withdraws/) for"
+    assert textmode.unmark(unit) == "The company shelved its plans for"
+    assert textmode.unmark("snake_case and 2*3*4 stay") == "snake_case and 2*3*4 stay"
+
+
+def test_plain_dumps_are_not_markdown() -> None:
+    """The model reads the alltext dumps it was trained on exactly as before: none of
+    the Scrapinghub pages' dumps is taken for Markdown."""
+    from unboil.extractors.loading import load_bytes
+
+    alltext = registry.get("alltext")
+    pages = sorted((BENCH / "html").glob("*.html.gz"))
+    assert len(pages) == 181
+    for path in pages:
+        text = alltext.extract(load_bytes(gzip.decompress(path.read_bytes()), path.name)).text
+        assert not textmode.is_markdown(text), path.name
+    assert not textmode.is_markdown(SEED.read_text("utf-8"))
+
+
+def test_markdown_dump_keeps_the_article_and_drops_the_debris() -> None:
+    from unboil.extractors.scoring import tokens
+
+    text = MD_SEED.read_text("utf-8")
+    assert textmode.is_markdown(text)
+    kept = kept_units(text)
+    # html2text straightens the quotes: compare words
+    kept_words = [tokens(u) for u in kept]
+    for para in article():
+        assert tokens(para) in kept_words, f"article paragraph dropped: {para[:60]}"
+    for debris in DEBRIS:
+        assert not [u for u in kept if debris in u], debris
+    assert not [u for u in kept if "](" in u or u.startswith(("#", "* ", "!["))]
+    # and on the command line, with what was stripped
+    result = invoke(str(MD_SEED))
+    assert result.exit_code == 0, result.stderr
+    assert "Join our commenting forum" not in result.stdout
+    assert "Kim Jong-un" in result.stdout and "](" not in result.stdout
+    result = invoke("diff", "--stripped", str(MD_SEED))
+    assert "Join our commenting forum" in result.stdout
+
+
 def test_model_ships_small_and_loads() -> None:
     assert textmode.MODEL_PATH.stat().st_size < 2 * 1024 * 1024
     m = textmode.model()
