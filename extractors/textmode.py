@@ -110,19 +110,32 @@ def _pack(units: list[str], most: int = MAX_UNITS) -> list[str]:
     return out
 
 
+#: a line break inside a sentence, as a dump with one line per text node leaves it
+#: (BeautifulSoup's ``get_text("\\n")``: "the game \\nMinecraft\\n makes it easy" around a
+#: link): the sentence's space is still next to the break (one space, not an indent),
+#: or the next line goes on with punctuation
+_INLINE_BREAK = re.compile(r"(?<=\S) \n(?=[ \t]*\S)|(?<=\S)\n (?=\S)")
+_INLINE_PUNCT = re.compile(r"(?<=\S)\n(?=[,.;:!?)\]”’](?:[ \t]|$))", re.MULTILINE)
+
+
 def split_units(text: str) -> list[str]:
     """The text as units: blank-line-separated paragraphs; a paragraph of several lines
     is split into its lines unless it is one hard-wrapped paragraph (its lines are
-    then joined with spaces). Whitespace runs are collapsed; empty units dropped.
-    Markdown (``is_markdown``: an html2text dump, an LLM pipeline's page) is split as
+    then joined with spaces), and a line break inside a sentence (``_INLINE_BREAK``,
+    ``_INLINE_PUNCT``: a dump with one line per text node) is undone. Whitespace runs
+    are collapsed; empty units dropped. Markdown (``is_markdown``: an html2text dump, an LLM pipeline's page) is split as
     Markdown reads (``_markdown_units``) and its units are shown without the markup
     (``unmark``: link targets, images, list and heading markers out).
 
     Pathological input stays cheap: a unit over ``MAX_UNIT_CHARS`` is cut at sentence
     ends (``_cut``); more than ``MAX_UNITS`` units are packed together (``_pack``)."""
-    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    markdown = is_markdown(text)
+    if not markdown:
+        text = _INLINE_PUNCT.sub("", _INLINE_BREAK.sub(" ", text))
+    text = _SPACES.sub(" ", text)
     units: list[str] = []
-    if is_markdown(text):
+    if markdown:
         for unit in _markdown_units(text):
             units.extend(filter(None, map(unmark, _cut(unit))))
         return _pack(units)

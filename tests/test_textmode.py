@@ -155,7 +155,7 @@ def test_wrapped_link_targets_are_taken_out() -> None:
 
 def test_plain_dumps_are_not_markdown() -> None:
     """The model reads the alltext dumps it was trained on exactly as before: none of
-    the Scrapinghub pages' dumps is taken for Markdown."""
+    the Scrapinghub pages' dumps is taken for Markdown or has a line joined."""
     from unboil.extractors.loading import load_bytes
 
     alltext = registry.get("alltext")
@@ -164,6 +164,8 @@ def test_plain_dumps_are_not_markdown() -> None:
     for path in pages:
         text = alltext.extract(load_bytes(gzip.decompress(path.read_bytes()), path.name)).text
         assert not textmode.is_markdown(text), path.name
+        assert not textmode._INLINE_BREAK.search(text), path.name
+        assert not textmode._INLINE_PUNCT.search(text), path.name
     assert not textmode.is_markdown(SEED.read_text("utf-8"))
 
 
@@ -187,6 +189,31 @@ def test_markdown_dump_keeps_the_article_and_drops_the_debris() -> None:
     assert "Kim Jong-un" in result.stdout and "](" not in result.stdout
     result = invoke("diff", "--stripped", str(MD_SEED))
     assert "Join our commenting forum" in result.stdout
+
+
+#: BeautifulSoup's get_text("\\n") of samples/seed-independent.html (one line per text node)
+SOUP_SEED = DATA / "seed-independent.soup.txt"
+
+
+def test_lines_cut_inside_a_sentence_are_joined() -> None:
+    dump = "A flaw in the game \nMinecraft\n makes it easy\n, he said\n.\n\nShare\nTweet\n"
+    assert textmode.split_units(dump) == [
+        "A flaw in the game Minecraft makes it easy, he said.",
+        "Share",
+        "Tweet",
+    ]
+    # an indent is not a sentence going on: code keeps its lines
+    assert textmode.split_units("def f():\n    return 1\n") == ["def f():", "return 1"]
+
+
+def test_one_line_per_text_node_dump_keeps_whole_paragraphs() -> None:
+    text = SOUP_SEED.read_text("utf-8")
+    assert "official \nKorean Central News Agency\n." in text  # a sentence cut at a link
+    kept = kept_units(text)
+    for para in article():
+        assert para in kept, f"article paragraph not kept whole: {para[:60]}"
+    for debris in DEBRIS:
+        assert not [u for u in kept if debris in u], debris
 
 
 def test_model_ships_small_and_loads() -> None:
