@@ -123,9 +123,10 @@ def split_units(text: str) -> list[str]:
     is split into its lines unless it is one hard-wrapped paragraph (its lines are
     then joined with spaces), and a line break inside a sentence (``_INLINE_BREAK``,
     ``_INLINE_PUNCT``: a dump with one line per text node) is undone. Whitespace runs
-    are collapsed; empty units dropped. Markdown (``is_markdown``: an html2text dump, an LLM pipeline's page) is split as
-    Markdown reads (``_markdown_units``) and its units are shown without the markup
-    (``unmark``: link targets, images, list and heading markers out).
+    are collapsed; empty units dropped. Markdown (``is_markdown``: an html2text dump,
+    an LLM pipeline's page) is split as Markdown reads (``_markdown_units``) and its
+    units are shown without the markup (``unmark``: link targets, images, list and
+    heading markers out).
 
     Pathological input stays cheap: a unit over ``MAX_UNIT_CHARS`` is cut at sentence
     ends (``_cut``); more than ``MAX_UNITS`` units are packed together (``_pack``)."""
