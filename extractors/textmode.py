@@ -200,6 +200,18 @@ def _markdown_units(text: str) -> list[str]:
     return [" ".join(parts) for parts in units]
 
 
+def markdown_title(text: str) -> str | None:
+    """A Markdown text's title: its first level-1 heading (``# …``, a wrapped one
+    whole), without the markup; None for plain text or when there is none."""
+    if not is_markdown(text):
+        return None
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    for unit in _markdown_units(text):
+        if unit.startswith("# "):
+            return unmark(unit) or None
+    return None
+
+
 #: a link's target: no spaces but one after a hyphen (html2text wraps long URLs there),
 #: a balanced pair of parentheses inside (Wikipedia's), then an optional title
 _MD_HREF = r"\((?:[^()\s]|(?<=-) |\([^()\s]*\))*(?:\s+\"[^\"]{0,300}\")?\)"

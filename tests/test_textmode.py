@@ -189,6 +189,13 @@ def test_markdown_dump_keeps_the_article_and_drops_the_debris() -> None:
     assert "Kim Jong-un" in result.stdout and "](" not in result.stdout
     result = invoke("diff", "--stripped", str(MD_SEED))
     assert "Join our commenting forum" in result.stdout
+    # its first level-1 heading (wrapped over two lines by the dump) is the title
+    title = json.loads(invoke(str(MD_SEED), "-f", "json").stdout)["title"]
+    assert title == (
+        "North Korea’s Kim Jong-un orders increase in arms factory capacity for "
+        "‘war readiness’, state media reports"
+    )
+    assert json.loads(invoke(str(SEED), "-f", "json").stdout)["title"] is None
 
 
 #: BeautifulSoup's get_text("\\n") of samples/seed-independent.html (one line per text node)

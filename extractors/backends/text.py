@@ -25,8 +25,10 @@ class TextBackend(Backend):
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
         from .. import textmode
 
+        title = None
         if textmode.is_text(page):
             text = page.html
+            title = textmode.markdown_title(text)
         else:  # an HTML page: its visible text, as the model was trained
             from ..htmltree import visible_blocks
 
@@ -42,4 +44,4 @@ class TextBackend(Backend):
         metadata = {"units": len(units), "kept": sum(kept)}
         if repeated:
             metadata["repeated"] = len(dropped)
-        return Extraction(backend=self.name, blocks=blocks, metadata=metadata)
+        return Extraction(backend=self.name, blocks=blocks, title=title, metadata=metadata)
