@@ -9,6 +9,7 @@ joined by blank lines). Users bring others. Each page is turned into:
 - ``inscriptis``: inscriptis' text layout (lines as a browser would show them);
 - ``BeautifulSoup``: ``get_text("\\n")`` after dropping script, style and noscript
   (one line per text node: sentences broken at every link);
+- ``BeautifulSoup, one line``: ``get_text(" ", strip=True)``, no line breaks at all;
 - ``html2text``: Markdown, unwrapped (``body_width = 0``);
 - ``html2text, wrapped``: Markdown wrapped at 78 columns (html2text's default).
 
@@ -83,16 +84,20 @@ def dumpers() -> dict[str, Callable[[str, bytes], str]]:
 
         return dump
 
-    def soup(name: str, raw: bytes) -> str:
-        tree = BeautifulSoup(html(raw), "lxml")
-        for tag in tree(["script", "style", "noscript"]):
-            tag.decompose()
-        return str(tree.get_text("\n"))
+    def soup(separator: str, strip: bool = False) -> Callable[[str, bytes], str]:
+        def dump(name: str, raw: bytes) -> str:
+            tree = BeautifulSoup(html(raw), "lxml")
+            for tag in tree(["script", "style", "noscript"]):
+                tag.decompose()
+            return str(tree.get_text(separator, strip=strip))
+
+        return dump
 
     return {
         "alltext": lambda name, raw: alltext.extract(load_bytes(raw, name)).text,
         "inscriptis": lambda name, raw: str(inscriptis.get_text(html(raw))),
-        "BeautifulSoup": soup,
+        "BeautifulSoup": soup("\n"),
+        "BeautifulSoup, one line": soup(" ", strip=True),
         "html2text": markdown(0),
         "html2text, wrapped": markdown(78),
     }
