@@ -13,9 +13,9 @@ joined by blank lines). Users bring others. Each page is turned into:
 - ``html2text``: Markdown, unwrapped (``body_width = 0``);
 - ``html2text, wrapped``: Markdown wrapped at 78 columns (html2text's default).
 
-For each: everything kept, text mode as it was before it read Markdown (as plain text)
-and joined the lines a dump cut inside a sentence (``as_before``), and text mode as it
-is. Pages: the
+For each: everything kept, text mode as it was before it read Markdown (as plain text),
+joined the lines a dump cut inside a sentence and sent text without line structure to a
+model of its own (``as_before``), and text mode as it is. Pages: the
 Scrapinghub pages held out from the text model's training (scored only here and by
 ``train_text.py``; nothing in the Markdown reading was chosen on them) and the
 Mozilla pages (another collection and convention). Metric: the Scrapinghub shingle
@@ -105,27 +105,30 @@ def dumpers() -> dict[str, Callable[[str, bytes], str]]:
 
 @contextmanager
 def as_before() -> Iterator[None]:
-    """Text mode as it was before it read Markdown and joined lines cut inside a
-    sentence: nothing is taken for Markdown, no line break for one inside a sentence."""
+    """Text mode as it was before it read Markdown, joined lines cut inside a sentence
+    and sent text without line structure, cut into sentences, to a model of its own."""
     import re
 
     saved = (
         textmode.MD_LINKS,
         textmode.MD_HEADINGS,
+        textmode.FLAT_CHARS,
         textmode._INLINE_BREAK,
         textmode._INLINE_PUNCT,
     )
     never = re.compile(r"(?!)")
-    textmode.MD_LINKS = textmode.MD_HEADINGS = sys.maxsize
+    textmode.MD_LINKS = textmode.MD_HEADINGS = textmode.FLAT_CHARS = sys.maxsize
     textmode._INLINE_BREAK = textmode._INLINE_PUNCT = never
     try:
         assert not textmode.is_markdown("# a\n\n# b\n\n[c](d) [e](f) [g](h)")
         assert textmode.split_units("a \nb\n c") == ["a", "b", "c"]
+        assert textmode.split_text("A b. " * 1000)[1] == "plain"
         yield
     finally:
         (
             textmode.MD_LINKS,
             textmode.MD_HEADINGS,
+            textmode.FLAT_CHARS,
             textmode._INLINE_BREAK,
             textmode._INLINE_PUNCT,
         ) = saved
@@ -162,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Measured {date.today()} by `benchmarks/text_dumps.py` (html2text "
         f"{version('html2text')}, inscriptis {version('inscriptis')}); "
         "F1 of the shingle metric against the gold. *Markdown* is how many of the dumps "
-        "text mode reads as Markdown; *before* is text mode without its Markdown reading "
-        "and without joining lines cut inside a sentence.\n",
+        "text mode reads as Markdown; *before* is text mode without its Markdown reading, "
+        "without joining lines cut inside a sentence and without its model for text "
+        "without line structure.\n",
         "| pages | dump | Markdown | everything kept | text mode, before | text mode |",
         "|---|---|---|---|---|---|",
     ]

@@ -28,7 +28,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ BENCH = Path(os.environ.get("UNBOIL_BENCH", "/work/shared/bench"))
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MODEL_OUT = ROOT / "extractors" / "models" / "text.json"
+FLAT_OUT = ROOT / "extractors" / "models" / "text-flat.json"
 REPORT = HERE / "TEXT.md"
 FOLDS = 5
 #: inner folds that give stage 2 its out-of-fold stage-1 probabilities
@@ -134,6 +135,82 @@ def prepare(docs: list[Doc]) -> None:
         doc.y = np.array([label(u, gold) for u in doc.units], dtype=np.int64)
 
 
+def out_of_fold(
+    docs: list[Doc],
+    folds: int,
+    fold: Callable[[str], int],
+    train: Callable[[list[Doc]], Any],
+    apply: Callable[[Any, Doc], np.ndarray],
+) -> dict[str, np.ndarray]:
+    """Each page's output (``apply``) from the model ``train`` made on the other folds."""
+    out: dict[str, np.ndarray] = {}
+    for k in range(folds):
+        model = train([d for d in docs if fold(d.key) != k])
+        for d in docs:
+            if fold(d.key) == k:
+                out[d.key] = apply(model, d)
+    return out
+
+
+def cross_validate(
+    docs: list[Doc],
+) -> tuple[dict[str, np.ndarray], dict[float, Score], float]:
+    """5-fold CV by page (``fold_of``): each page's out-of-fold probabilities, the CV
+    score at each of ``THRESHOLDS`` and the threshold with the best F1."""
+    probs = out_of_fold(docs, FOLDS, fold_of, fit, predict)
+    cv = {cut: score_docs(docs, probs, cut) for cut in THRESHOLDS}
+    return probs, cv, max(THRESHOLDS, key=lambda c: cv[c].f1)
+
+
+def flat_copies(docs: list[Doc]) -> list[Doc]:
+    """Each page's text dump flattened to one line (what ``get_text(" ")`` leaves), as
+    ``textmode.split_text`` cuts it (into sentences when it is long enough to count as
+    flat), labelled as the dump is; only the copies that count as flat."""
+    out = []
+    for doc in docs:
+        text = " ".join(doc.text.split())
+        units, kind = textmode.split_text(text)
+        if kind != "flat":
+            continue
+        gold = set(shingles(doc.gold))
+        y = np.array([label(u, gold) for u in units], dtype=np.int64)
+        out.append(
+            Doc(
+                doc.collection,
+                doc.key,
+                doc.html,
+                doc.gold,
+                text,
+                units,
+                textmode.features(units),
+                y,
+            )
+        )
+    return out
+
+
+def train_flat(train: list[Doc], test: list[Doc], moz: list[Doc]) -> dict[str, Any]:
+    """The model for texts without line structure: the same recipe on the flat copies of
+    the training pages (CV by page on the same folds, for the threshold), then scored on
+    the flat copies of the held-out and the Mozilla pages, next to keeping everything."""
+    ftrain, ftest, fmoz = flat_copies(train), flat_copies(test), flat_copies(moz)
+    _probs, cv, cut = cross_validate(ftrain)
+    clf = fit(ftrain)
+    held = score_docs(ftest, {d.key: predict(clf, d) for d in ftest}, cut)
+    mozs = score_docs(fmoz, {d.key: predict(clf, d) for d in fmoz}, cut)
+    scores = {
+        "cv": cv[cut],
+        "held": held,
+        "moz": mozs,
+        "held_all": evaluate((d.text, d.gold) for d in ftest),
+        "moz_all": evaluate((d.text, d.gold) for d in fmoz),
+    }
+    counts = {"train": len(ftrain), "held": len(ftest), "moz": len(fmoz)}
+    print(f"flat: CV {cv[cut].f1:.4f} (threshold {cut}), held-out {held.f1:.4f}")
+    print(f"flat: Mozilla {mozs.f1:.4f}")
+    return {"clf": clf, "cut": cut, "scores": scores, "counts": counts, "docs": ftrain}
+
+
 def _fit1(docs: list[Doc]) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -170,12 +247,7 @@ def fit(docs: list[Doc]) -> tuple[Any, Any]:
     folds over ``docs`` only), stage 1 on all of ``docs``."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    oof: dict[str, np.ndarray] = {}
-    for k in range(INNER):
-        clf = _fit1([d for d in docs if inner_fold(d.key) != k])
-        for d in docs:
-            if inner_fold(d.key) == k:
-                oof[d.key] = _p1(clf, d)
+    oof = out_of_fold(docs, INNER, inner_fold, _fit1, _p1)
     rows = [d for d in docs if d.X is not None and len(d.X)]
     X2 = np.vstack([textmode.stage2_features(d.X, oof[d.key]) for d in rows])
     y = np.concatenate([d.y for d in rows])
@@ -260,16 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(train)} training pages ({units} units, {positives} article), {len(test)} held out")
 
     # 5-fold CV by page on the training pages; the threshold is chosen here
-    cv_probs: dict[str, np.ndarray] = {}
-    for k in range(FOLDS):
-        clf = fit([d for d in train if fold_of(d.key) != k])
-        for d in train:
-            if fold_of(d.key) == k:
-                cv_probs[d.key] = predict(clf, d)
-    cv = {cut: score_docs(train, cv_probs, cut) for cut in THRESHOLDS}
-    for cut, s in cv.items():
-        print(f"CV threshold {cut}: F1 {s.f1:.4f} P {s.precision:.4f} R {s.recall:.4f}")
-    cut = max(THRESHOLDS, key=lambda c: cv[c].f1)
+    cv_probs, cv, cut = cross_validate(train)
+    for c, s in cv.items():
+        print(f"CV threshold {c}: F1 {s.f1:.4f} P {s.precision:.4f} R {s.recall:.4f}")
     fold_f1 = []
     for k in range(FOLDS):
         fold = [d for d in train if fold_of(d.key) == k]
@@ -311,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     moz_all = evaluate((d.text, d.gold) for d in moz)
     print(f"Mozilla F1 {moz_score.f1:.4f} P {moz_score.precision:.4f} R {moz_score.recall:.4f}")
 
+    flat = train_flat(train, test, moz)
+
     import sklearn
 
     today = datetime.date.today().isoformat()
@@ -330,6 +397,21 @@ def main(argv: list[str] | None = None) -> int:
         MODEL_OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
         size = MODEL_OUT.stat().st_size
         print(f"wrote {MODEL_OUT} ({size / 1024:.0f} KiB)")
+    fs = flat["scores"]
+    flat_meta = {
+        **meta,
+        "kind": "flat",
+        "train_pages": flat["counts"]["train"],
+        "held_out_f1": round(fs["held"].f1, 4),
+        "cv_f1": round(fs["cv"].f1, 4),
+        "mozilla_f1": round(fs["moz"].f1, 4),
+    }
+    flat_data = export(flat["clf"], flat["cut"], flat_meta, train)
+    flat_size = 0
+    if not args.no_export:
+        FLAT_OUT.write_text(json.dumps(flat_data, separators=(",", ":")) + "\n", encoding="utf-8")
+        flat_size = FLAT_OUT.stat().st_size
+        print(f"wrote {FLAT_OUT} ({flat_size / 1024:.0f} KiB)")
 
     jt_row = f"| jusText on the HTML | {fmt(jt_score)} |\n" if jt_score else ""
     report = f"""# Text mode: boilerplate removal for plain text
@@ -394,6 +476,23 @@ CV F1 per threshold: {", ".join(f"{c}: {s.f1:.4f}" for c, s in cv.items())}.
 
 The Mozilla gold keeps captions and leads (the Scrapinghub convention drops them),
 so part of its lower recall is a convention gap rather than misses.
+
+## Texts without line structure
+
+A text whose lines average more than {textmode.FLAT_CHARS} characters (`get_text(" ")`, a
+flattened field) has lost the paragraphs the model above reads; `textmode.split_text`
+cuts it into sentences and `extractors/models/text-flat.json` ({flat_size / 1024:.0f} KiB)
+classifies them: the same recipe trained on the training pages' dumps flattened to one
+line ({flat["counts"]["train"]} of the {len(train)} are long enough to count as flat),
+threshold {flat["cut"]} by the same CV.
+
+| flattened to one line | F1 | P | R |
+|---|---|---|---|
+| held-out pages ({flat["counts"]["held"]}), text mode | {fmt(fs["held"])} |
+| same pages, everything kept | {fmt(fs["held_all"])} |
+| 5-fold CV on the training pages ({flat["counts"]["train"]}) | {fmt(fs["cv"])} |
+| Mozilla pages ({flat["counts"]["moz"]}), text mode | {fmt(fs["moz"])} |
+| Mozilla pages, everything kept | {fmt(fs["moz_all"])} |
 
 ## Changes tried
 

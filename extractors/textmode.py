@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .page import Page
 
 MODEL_PATH = Path(__file__).with_name("models") / "text.json"
+FLAT_MODEL_PATH = Path(__file__).with_name("models") / "text-flat.json"
 #: A unit is kept from this probability up (the model file may override it).
 THRESHOLD = 0.5
 INPUT_FORMATS = ("auto", "html", "text")
@@ -118,28 +119,50 @@ _INLINE_BREAK = re.compile(r"(?<=\S) \n(?=[ \t]*\S)|(?<=\S)\n (?=\S)")
 _INLINE_PUNCT = re.compile(r"(?<=\S)\n(?=[,.;:!?)\]”’](?:[ \t]|$))", re.MULTILINE)
 
 
+#: a text whose lines average more than this many characters has lost its line
+#: structure (``get_text(" ")``, a flattened field): it is cut into sentences
+FLAT_CHARS = 2000
+#: a sentence end (not that of Mr., Dr. and the like) followed by a space and what may
+#: open a sentence (a capital, a digit)
+_SENTENCE_BREAK = re.compile(
+    r"(?<=[.!?…])"
+    + "".join(rf"(?<!\b{a}\.)" for a in ("Mr", "Ms", "Dr", "St", "Jr", "Sr", "vs", "Mrs", "Gen"))
+    + r"([\"'”’)\]]*)[ \t]+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-ÞΑ-ΩА-ЯЁ])"
+)
+
+
 def split_units(text: str) -> list[str]:
-    """The text as units: blank-line-separated paragraphs; a paragraph of several lines
-    is split into its lines unless it is one hard-wrapped paragraph (its lines are
-    then joined with spaces), and a line break inside a sentence (``_INLINE_BREAK``,
-    ``_INLINE_PUNCT``: a dump with one line per text node) is undone. Whitespace runs
-    are collapsed; empty units dropped. Markdown (``is_markdown``: an html2text dump,
-    an LLM pipeline's page) is split as Markdown reads (``_markdown_units``) and its
-    units are shown without the markup (``unmark``: link targets, images, list and
-    heading markers out).
+    """The text's units (``split_text`` without the kind)."""
+    return split_text(text)[0]
+
+
+def split_text(text: str) -> tuple[list[str], str]:
+    """The text as units, and what kind of text it is: ``plain``, ``markdown`` or
+    ``flat``.
+
+    Plain: blank-line-separated paragraphs; a paragraph of several lines is split into
+    its lines unless it is one hard-wrapped paragraph (its lines are then joined with
+    spaces), and a line break inside a sentence (``_INLINE_BREAK``, ``_INLINE_PUNCT``: a
+    dump with one line per text node) is undone. Whitespace runs are collapsed; empty
+    units dropped. Markdown (``is_markdown``: an html2text dump, an LLM pipeline's page)
+    is split as Markdown reads (``_markdown_units``) and its units are shown without the
+    markup (``unmark``: link targets, images, list and heading markers out). Flat (no
+    line structure left, ``FLAT_CHARS``): each sentence is a unit (a text of this kind
+    goes to the model trained on such units, ``flat_model``).
 
     Pathological input stays cheap: a unit over ``MAX_UNIT_CHARS`` is cut at sentence
     ends (``_cut``); more than ``MAX_UNITS`` units are packed together (``_pack``)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    markdown = is_markdown(text)
-    if not markdown:
-        text = _INLINE_PUNCT.sub("", _INLINE_BREAK.sub(" ", text))
-    text = _SPACES.sub(" ", text)
     units: list[str] = []
-    if markdown:
-        for unit in _markdown_units(text):
+    if is_markdown(text):
+        for unit in _markdown_units(_SPACES.sub(" ", text)):
             units.extend(filter(None, map(unmark, _cut(unit))))
-        return _pack(units)
+        return _pack(units), "markdown"
+    text = _SPACES.sub(" ", _INLINE_PUNCT.sub("", _INLINE_BREAK.sub(" ", text)))
+    kind = "plain"
+    if len(text.strip()) > FLAT_CHARS * (text.strip().count("\n") + 1):
+        kind = "flat"
+        text = _SENTENCE_BREAK.sub("\\1\n", text)
     for para in _BLANK.split(text):
         lines = list(filter(None, map(str.strip, para.split("\n"))))
         if not lines:
@@ -151,7 +174,7 @@ def split_units(text: str) -> list[str]:
             continue
         for line in lines:
             units.extend(_cut(line))
-    return _pack(units)
+    return _pack(units), kind
 
 
 # -- Markdown --------------------------------------------------------------------------
@@ -620,6 +643,13 @@ def model() -> TextModel:
     return TextModel.load(MODEL_PATH)
 
 
+@functools.cache
+def flat_model() -> TextModel:
+    """The model for texts without line structure (``models/text-flat.json``: trained on
+    the same pages flattened to one line and cut into sentences)."""
+    return TextModel.load(FLAT_MODEL_PATH)
+
+
 def text_digest(text: str) -> str:
     """The digest the model's ``trained_on_text`` list holds for a text dump: sha1 (hex)
     of its words joined by single spaces (line breaks and blank lines do not count, so
@@ -649,9 +679,10 @@ def probabilities(units: Sequence[str], text_model: TextModel | None = None) -> 
 def classify(
     text: str, text_model: TextModel | None = None
 ) -> tuple[list[str], list[float], list[bool]]:
-    """The text's units, their probabilities and whether each is kept."""
-    m = text_model or model()
-    units = split_units(text)
+    """The text's units, their probabilities and whether each is kept (a text without
+    line structure by ``flat_model`` unless ``text_model`` is given)."""
+    units, kind = split_text(text)
+    m = text_model or (flat_model() if kind == "flat" else model())
     probs = probabilities(units, m)
     kept = [p >= m.threshold for p in probs]
     for i in appeals(units):

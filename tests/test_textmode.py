@@ -90,8 +90,11 @@ def test_ten_megabytes_on_one_line() -> None:
     line = " ".join(article())
     text = " ".join([line] * (10_000_000 // len(line) + 1))
     units, probs, kept = textmode.classify(text)
+    # (it has no line structure: its sentences are the units, packed together by runs
+    # of about MAX_UNIT_CHARS characters)
+    assert textmode.split_text(text)[1] == "flat"
     assert len(units) <= textmode.MAX_UNITS + 1
-    assert max(map(len, units)) <= textmode.MAX_UNIT_CHARS
+    assert max(map(len, units)) <= 2 * textmode.MAX_UNIT_CHARS
     assert " ".join(units) == text
     assert len(probs) == len(kept) == len(units)
     kept_chars = sum(len(u) for u, k in zip(units, kept, strict=True) if k)
@@ -155,7 +158,8 @@ def test_wrapped_link_targets_are_taken_out() -> None:
 
 def test_plain_dumps_are_not_markdown() -> None:
     """The model reads the alltext dumps it was trained on exactly as before: none of
-    the Scrapinghub pages' dumps is taken for Markdown or has a line joined."""
+    the Scrapinghub pages' dumps is taken for Markdown or for flat text, or has a line
+    joined."""
     from unboil.extractors.loading import load_bytes
 
     alltext = registry.get("alltext")
@@ -163,7 +167,7 @@ def test_plain_dumps_are_not_markdown() -> None:
     assert len(pages) == 181
     for path in pages:
         text = alltext.extract(load_bytes(gzip.decompress(path.read_bytes()), path.name)).text
-        assert not textmode.is_markdown(text), path.name
+        assert textmode.split_text(text)[1] == "plain", path.name
         assert not textmode._INLINE_BREAK.search(text), path.name
         assert not textmode._INLINE_PUNCT.search(text), path.name
     assert not textmode.is_markdown(SEED.read_text("utf-8"))
@@ -224,11 +228,31 @@ def test_one_line_per_text_node_dump_keeps_whole_paragraphs() -> None:
 
 
 def test_model_ships_small_and_loads() -> None:
-    assert textmode.MODEL_PATH.stat().st_size < 2 * 1024 * 1024
-    m = textmode.model()
-    assert m.stage1.features == textmode.feature_names()
-    assert 0 < m.threshold < 1
-    assert m.meta["held_out_pages"]
+    # both models together under 2 MB
+    sizes = textmode.MODEL_PATH.stat().st_size + textmode.FLAT_MODEL_PATH.stat().st_size
+    assert sizes < 2 * 1024 * 1024
+    for m in (textmode.model(), textmode.flat_model()):
+        assert m.stage1.features == textmode.feature_names()
+        assert 0 < m.threshold < 1
+        assert m.meta["held_out_pages"] == textmode.model().meta["held_out_pages"]
+    assert textmode.flat_model().meta["kind"] == "flat"
+
+
+def test_text_without_line_breaks_goes_by_sentence_to_the_flat_model() -> None:
+    """A dump flattened to one line (``get_text(" ")``) is cut into sentences and read
+    by the model trained on such text: most of the article, little of the debris."""
+    one_line = " ".join(SEED.read_text("utf-8").split())
+    units, kind = textmode.split_text(one_line)
+    assert kind == "flat" and len(units) > 15
+    assert "Mr Kim was seen firing at least two different scoped rifles" in " ".join(units)
+    kept = "\n\n".join(kept_units(one_line))
+    gold = GOLD.read_text("utf-8")
+    assert evaluate([(kept, gold)]).f1 > evaluate([(one_line, gold)]).f1 + 0.1
+    assert evaluate([(kept, gold)]).f1 > 0.85
+    for debris in ("Join our commenting forum", "Thank you for registering"):
+        assert debris not in kept
+    # with line structure, the same words go to the paragraph model as before
+    assert textmode.split_text(SEED.read_text("utf-8"))[1] == "plain"
 
 
 def test_backend_registered_and_on_html() -> None:

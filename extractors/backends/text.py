@@ -21,6 +21,7 @@ class TextBackend(Backend):
         from .. import textmode
 
         textmode.model()
+        textmode.flat_model()
 
     def run(self, page: Page, options: ExtractOptions) -> Extraction:
         from .. import textmode
