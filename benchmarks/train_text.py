@@ -124,15 +124,20 @@ def label(unit: str, gold_shingles: set[tuple[str, ...]]) -> int:
     return int(hits * 2 >= sum(sh.values()))
 
 
+def labelled(doc: Doc, text: str, units: list[str]) -> Doc:
+    """``doc`` with this text dump, its units, their features and their labels."""
+    gold = set(shingles(doc.gold))
+    y = np.array([label(u, gold) for u in units], dtype=np.int64)
+    return Doc(
+        doc.collection, doc.key, doc.html, doc.gold, text, units, textmode.features(units), y
+    )
+
+
 def prepare(docs: list[Doc]) -> None:
     alltext = registry.get("alltext")
-    for doc in docs:
-        page = load_bytes(doc.html, f"{doc.collection}/{doc.key}")
-        doc.text = alltext.extract(page).text
-        doc.units = textmode.split_units(doc.text)
-        doc.X = textmode.features(doc.units)
-        gold = set(shingles(doc.gold))
-        doc.y = np.array([label(u, gold) for u in doc.units], dtype=np.int64)
+    for i, doc in enumerate(docs):
+        text = alltext.extract(load_bytes(doc.html, f"{doc.collection}/{doc.key}")).text
+        docs[i] = labelled(doc, text, textmode.split_units(text))
 
 
 def out_of_fold(
@@ -170,22 +175,8 @@ def flat_copies(docs: list[Doc]) -> list[Doc]:
     for doc in docs:
         text = " ".join(doc.text.split())
         units, kind = textmode.split_text(text)
-        if kind != "flat":
-            continue
-        gold = set(shingles(doc.gold))
-        y = np.array([label(u, gold) for u in units], dtype=np.int64)
-        out.append(
-            Doc(
-                doc.collection,
-                doc.key,
-                doc.html,
-                doc.gold,
-                text,
-                units,
-                textmode.features(units),
-                y,
-            )
-        )
+        if kind == "flat":
+            out.append(labelled(doc, text, units))
     return out
 
 
@@ -208,7 +199,7 @@ def train_flat(train: list[Doc], test: list[Doc], moz: list[Doc]) -> dict[str, A
     counts = {"train": len(ftrain), "held": len(ftest), "moz": len(fmoz)}
     print(f"flat: CV {cv[cut].f1:.4f} (threshold {cut}), held-out {held.f1:.4f}")
     print(f"flat: Mozilla {mozs.f1:.4f}")
-    return {"clf": clf, "cut": cut, "scores": scores, "counts": counts, "docs": ftrain}
+    return {"clf": clf, "cut": cut, "scores": scores, "counts": counts}
 
 
 def _fit1(docs: list[Doc]) -> Any:

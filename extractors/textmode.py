@@ -155,12 +155,13 @@ def split_text(text: str) -> tuple[list[str], str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     units: list[str] = []
     if is_markdown(text):
-        for unit in _markdown_units(_SPACES.sub(" ", text)):
+        for unit in _markdown_units(text):
             units.extend(filter(None, map(unmark, _cut(unit))))
         return _pack(units), "markdown"
     text = _SPACES.sub(" ", _INLINE_PUNCT.sub("", _INLINE_BREAK.sub(" ", text)))
     kind = "plain"
-    if len(text.strip()) > FLAT_CHARS * (text.strip().count("\n") + 1):
+    body = text.strip()
+    if len(body) > FLAT_CHARS * (body.count("\n") + 1):
         kind = "flat"
         text = _SENTENCE_BREAK.sub("\\1\n", text)
     for para in _BLANK.split(text):
@@ -206,7 +207,8 @@ def _markdown_units(text: str) -> list[str]:
     """Markdown's paragraphs and items: in a blank-line-separated block, a line that
     starts a list item, a heading or a table row opens a unit; other lines continue the
     unit before them (a soft-wrapped paragraph, a wrapped list item, a link whose text
-    runs over two lines); quote markers are dropped."""
+    runs over two lines); quote markers are dropped, whitespace runs collapsed."""
+    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     units: list[list[str]] = []
     for block in _BLANK.split(text):
         opened = False
@@ -228,7 +230,6 @@ def markdown_title(text: str) -> str | None:
     whole), without the markup; None for plain text or when there is none."""
     if not is_markdown(text):
         return None
-    text = _SPACES.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     for unit in _markdown_units(text):
         if unit.startswith("# "):
             return unmark(unit) or None
