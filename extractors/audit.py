@@ -6,17 +6,30 @@ HTML and inline styles, made safe, with each DOM block the consensus voted on ma
 ``data-members``, the member backends that kept it, and ``data-role``), and a fixed
 side panel with the agreement matrix, per-backend word counts and the extracted text.
 
-Safety: opening a report never runs the page's code nor contacts its servers.
+Safety: opening a report never runs the page's code nor contacts any server. Each
+layer below holds on its own (a test opens a report with its CSP removed):
 
 - lxml_html_clean's ``Cleaner`` drops scripts, ``javascript:`` URLs, ``on*`` handlers,
-  iframes/objects/embeds, ``<link>``, ``<meta>`` (refresh included) and ``<base>``;
-- then every attribute that fetches or navigates (``src``, ``srcset``, ``href``,
-  ``action``, ``poster``, ``background``, ``ping``, ``xlink:href``, ...) is removed
-  (links keep their target as an inert ``data-href``) and CSS ``url(...)`` /
-  ``@import`` of anything but ``data:`` is neutralised;
-- a strict Content-Security-Policy is the first element of ``<head>``: nothing may be
-  fetched but ``data:`` images, and only the report's own inline script (by nonce)
-  runs.
+  iframes/objects/embeds, ``<link>``, ``<meta>`` (refresh included) and ``<base>``,
+  wherever they are (in ``<body>`` too); SVG animation elements (``<set
+  attributeName=href to=...>``) go as well;
+- then every attribute that fetches or navigates (``src``, ``srcset``, ``href``, any
+  ``*:href``, ``action``, ``poster``, ``background``, ``ping``, ...) is removed (links
+  keep their target as an inert ``data-href``), and so are attributes whose name a
+  browser could read differently (not plain ``[a-z0-9_.:-]``);
+- CSS (``<style>``, ``style=""``, SVG presentation attributes such as ``fill`` or
+  ``filter``) is read the way a browser tokenizes it -- escapes decoded (``u\\72 l(``
+  is ``url(``), comments also read as removed -- and each declaration, rule head or
+  at-rule that holds ``url(`` (but a plain ``data:`` one), ``image-set(``,
+  ``image(``, ``src(``, ``cross-fade(``, ``expression(`` or ``@import`` is dropped, the
+  whole stylesheet if what is left still does; a ``<style>`` inside ``<svg>``/``<math>``,
+  which browsers parse as markup, has its ``<`` and ``&`` written as CSS escapes;
+- the report's skeleton is unboil's own, whatever the page's element order (a page
+  may put ``<body>`` before ``<head>``, and a CSP ``<meta>`` outside ``<head>`` is
+  ignored): ``<!DOCTYPE html><html><head>``, then as head's first child a strict
+  Content-Security-Policy (nothing may be fetched but ``data:`` images; only the
+  report's own inline script, by nonce, runs), then the page's head and body content
+  moved in.
 
 Mapping votes to elements: ``Extraction.votes`` are the blocks of
 ``blocks.segment(page.tree)`` in page order, without a reference to their element.
@@ -54,13 +67,38 @@ _URL_ATTRS = frozenset(
     {"src", "srcset", "href", "action", "formaction", "poster", "background", "ping"}
     | {"data", "codebase", "archive", "longdesc", "cite", "manifest", "lowsrc", "dynsrc"}
     | {"imagesrcset", "imagesizes", "xlink:href", "{http://www.w3.org/1999/xlink}href"}
+    | {"attributionsrc", "icon"}
 )
-#: tags removed with their content (on top of what the Cleaner removes)
+#: tags removed with their content (on top of what the Cleaner removes); SVG animation
+#: elements can set ``href`` (``<set attributeName="href" to="http://...">``)
 _KILL_TAGS = ("script", "noscript", "iframe", "frame", "frameset", "object", "embed")
-_KILL_TAGS_MORE = ("applet", "link", "meta", "base", "portal", "template")
-_CSS_URL = re.compile(r"url\(\s*(['\"]?)(?!data:)[^)]*\1\s*\)", re.IGNORECASE)
-_CSS_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
-_CSS_EXPRESSION = re.compile(r"expression\s*\(", re.IGNORECASE)
+_KILL_TAGS_MORE = ("applet", "link", "meta", "base", "portal", "template", "fencedframe")
+_KILL_SVG = ("set", "animate", "animatemotion", "animatetransform", "animatecolor", "mpath")
+#: attribute names a browser reads as the same name lxml does
+_PLAIN_ATTR = re.compile(r"[a-z_][-a-z0-9_.:]*\Z")
+
+# -- CSS, read as a browser tokenizes it (css-syntax-3) --
+# an escape: up to 6 hex digits and one optional whitespace, an escaped newline (a line
+# continuation in strings), any other character, or a lone backslash at the end
+_CSS_ESCAPE = re.compile(
+    r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|(\r\n|[\n\r\f])|(.)|\Z)", re.S
+)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+# a data: URL written plainly: no escape, quote, paren or whitespace inside (CSS
+# whitespace only: a no-break space before ``data:`` makes a relative URL)
+_CSS_DATA_URL = re.compile(
+    r"""url\([ \t\n\r\f]*(['"]?)data:[^'"()\\ \t\n\r\f]*\1[ \t\n\r\f]*\)""", re.I
+)
+# what makes a browser fetch from CSS; strings are URLs in image-set(), image(),
+# src() and @import, so those go whatever their argument
+_CSS_FETCH = re.compile(r"(?:url|image-set|image|src|cross-fade|expression)\s*\(|@import", re.I)
+# where a stylesheet is cut into declarations, rule heads and at-rules (not inside a
+# data: URL: its ``;base64`` would cut it)
+_CSS_CUT = re.compile(_CSS_DATA_URL.pattern + r"|[{};]", re.I)
+# strings and comments, to drop comments but not what looks like one inside a string
+_CSS_STRING_OR_COMMENT = re.compile(
+    r""""(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|/\*.*?(?:\*/|\Z)""", re.S
+)
 
 
 def csp(nonce: str) -> str:
@@ -229,10 +267,71 @@ def mark_blocks(root: HtmlElement, votes: Sequence[BlockVote]) -> int:
 # -- safety ----------------------------------------------------------------------------
 
 
+def _css_unescape(css: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        if m.group(1):
+            cp = int(m.group(1), 16)
+            ok = 0 < cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF
+            return chr(cp) if ok else "\ufffd"
+        if m.group(2) is not None:
+            return ""
+        return m.group(3) if m.group(3) is not None else "\ufffd"
+
+    return _CSS_ESCAPE.sub(one, css) if "\\" in css else css
+
+
+def _css_fetches(css: str) -> bool:
+    """Whether a browser could fetch something for this CSS text (any context:
+    declarations, a stylesheet, an SVG presentation attribute). Over-approximate:
+    escapes are decoded everywhere, comments read both as a browser does and as
+    removed, character references decoded (a ``<style>`` in SVG is markup)."""
+    texts = [css]
+    if "&" in css:
+        texts.append(html.unescape(css))
+    for text in texts:
+        text = _css_unescape(_CSS_DATA_URL.sub(" ", text))
+        if _CSS_FETCH.search(text):
+            return True
+        if "/*" in text and _CSS_FETCH.search(_CSS_COMMENT.sub("", text)):
+            return True
+    return False
+
+
+def _drop_comment(m: re.Match[str]) -> str:
+    # to a browser a comment splits tokens; removed outright, ``u/**/rl(`` reads as
+    # ``url(`` here and goes too
+    return "" if m.group().startswith("/*") else m.group()
+
+
 def _clean_css(css: str) -> str:
-    css = _CSS_IMPORT.sub("", css)
-    css = _CSS_URL.sub("none", css)
-    return _CSS_EXPRESSION.sub("invalid(", css)
+    """CSS that fetches nothing: each declaration, rule head or at-rule a browser could
+    fetch for is dropped (``_css_fetches``), the whole text if what is left still
+    could (comments split across pieces). Layout stays; background images go."""
+    if not _css_fetches(css):
+        return css
+    css = _CSS_STRING_OR_COMMENT.sub(_drop_comment, css)
+    out: list[str] = []
+    start = 0
+    for m in _CSS_CUT.finditer(css):
+        if m.group() in ("{", "}", ";"):  # a cut, not a data: URL
+            piece = css[start : m.start()]
+            out.append("" if _css_fetches(piece) else piece)
+            out.append(m.group())
+            start = m.end()
+    piece = css[start:]
+    out.append("" if _css_fetches(piece) else piece)
+    cleaned = "".join(out)
+    return "" if _css_fetches(cleaned) else cleaned
+
+
+def _style_text(el: HtmlElement, css: str) -> str:
+    """A ``<style>``'s text as lxml writes it out (raw): made inert, with ``</`` (that
+    could close it) and, in SVG or MathML, where browsers parse it as markup, every
+    ``<`` and ``&`` written as CSS escapes, which mean the same character to CSS."""
+    css = _clean_css(css)
+    if any(a.tag in ("svg", "math") for a in el.iterancestors()):
+        return css.replace("&", "\\26 ").replace("<", "\\3c ")
+    return css.replace("</", "\\3c /")
 
 
 def sanitize(root: HtmlElement) -> None:
@@ -240,6 +339,20 @@ def sanitize(root: HtmlElement) -> None:
     from lxml import etree
     from lxml_html_clean import Cleaner
 
+    kill = _KILL_TAGS + _KILL_TAGS_MORE + _KILL_SVG
+    for el in root.iter("style"):
+        if len(el):  # a <style> holds text only: its children's text is CSS too
+            text = "".join(el.itertext())
+            el[:] = []
+            el.text = text
+    # CSS is cleaned before the Cleaner (whose own pass would leave ``@import "x"`` as a
+    # bare string) and after it (what its cuts join up is checked again)
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            if el.get("style"):
+                el.set("style", _clean_css(el.get("style") or ""))
+            if el.tag == "style" and el.text:
+                el.text = _clean_css(el.text)
     Cleaner(
         scripts=True,
         javascript=True,
@@ -256,9 +369,9 @@ def sanitize(root: HtmlElement) -> None:
         annoying_tags=False,
         remove_unknown_tags=False,
         safe_attrs_only=False,
-        kill_tags=_KILL_TAGS + _KILL_TAGS_MORE,
+        kill_tags=kill,
     )(root)
-    for el in list(root.iter(*_KILL_TAGS, *_KILL_TAGS_MORE)):
+    for el in list(root.iter(*kill)):
         el.drop_tree()
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -266,16 +379,27 @@ def sanitize(root: HtmlElement) -> None:
         attrib = el.attrib
         for name in list(attrib):
             low = name.lower()
-            if low.startswith("on") or low in _URL_ATTRS or low.endswith("}href"):
+            if low == "style":
+                css = _clean_css(attrib[name])
+                if css.strip(" ;"):
+                    attrib[name] = css
+                else:
+                    del attrib[name]
+            elif (
+                low.startswith("on")
+                or low in _URL_ATTRS
+                or low.endswith(("}href", ":href"))
+                or not _PLAIN_ATTR.match(low)
+            ):
                 value = attrib.pop(name)
                 if low == "href" and el.tag == "a":
                     attrib["data-href"] = value
-            elif low == "style":
-                attrib[name] = _clean_css(attrib[name])
+            elif _css_fetches(attrib[name]):
+                del attrib[name]  # an SVG presentation attribute: fill="url(...)"
         if el.tag == "a":
             attrib.pop("target", None)
         if el.tag == "style" and el.text:
-            el.text = _clean_css(el.text)
+            el.text = _style_text(el, el.text)
     for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         el.drop_tree()
 
@@ -399,6 +523,45 @@ def _panel(comparison: Comparison, cons: Extraction, votes: Sequence[BlockVote],
     )
 
 
+def _skeleton(page: HtmlElement, nonce: str) -> tuple[HtmlElement, HtmlElement, HtmlElement]:
+    """The report's ``<html>``, ``<head>`` and ``<body>``, built here, never taken from
+    the page: a CSP ``<meta>`` counts only in ``<head>``, and a page may come with its
+    ``<body>`` before its ``<head>`` (lxml keeps that order), several of each, or text
+    and elements beside them. The CSP is head's first child and nothing precedes it;
+    the content of the page's heads and bodies (sanitized) is moved in, in order."""
+    from lxml.etree import SubElement
+    from lxml.html import Element
+
+    root = Element("html", dict(page.attrib))
+    head = SubElement(root, "head")
+    SubElement(head, "meta", {"http-equiv": "Content-Security-Policy", "content": csp(nonce)})
+    SubElement(head, "meta", {"charset": "utf-8"})
+    SubElement(head, "meta", {"name": "referrer", "content": "no-referrer"})
+    first = page.find("body")
+    body = SubElement(root, "body", dict(first.attrib) if first is not None else {})
+
+    def text(value: str | None) -> None:
+        if value and value.strip():
+            if len(body):
+                body[-1].tail = (body[-1].tail or "") + value
+            else:
+                body.text = (body.text or "") + value
+
+    text(page.text)
+    for child in list(page):
+        tail, child.tail = child.tail, None
+        if child.tag == "head":
+            text(child.text)
+            head.extend(list(child))
+        elif child.tag == "body":
+            text(child.text)
+            body.extend(list(child))
+        elif isinstance(child.tag, str):
+            body.append(child)
+        text(tail)
+    return root, head, body
+
+
 def audit_report(page: Page, comparison: Comparison) -> str:
     """The audit report of ``page`` as one HTML document (a string). ``comparison``
     must hold the consensus extraction (``compare(page, [..., "consensus"])``)."""
@@ -420,28 +583,12 @@ def audit_report(page: Page, comparison: Comparison) -> str:
         root.append(body)
     found = mark_blocks(root, votes)
     sanitize(root)
-    head = root.find("head")
-    if head is None:
-        head = Element("head")
-        root.insert(0, head)
     nonce = secrets.token_urlsafe(16)
-    meta_csp = Element("meta")
-    meta_csp.set("http-equiv", "Content-Security-Policy")
-    meta_csp.set("content", csp(nonce))
-    charset = Element("meta")
-    charset.set("charset", "utf-8")
-    head.insert(0, meta_csp)
-    head.insert(1, charset)
-    referrer = Element("meta")
-    referrer.set("name", "referrer")
-    referrer.set("content", "no-referrer")
-    head.insert(2, referrer)
+    root, head, body = _skeleton(root, nonce)
     style = Element("style")
     style.set("id", "unboil-style")
     style.text = _CSS
     head.append(style)
-    body = root.find("body")
-    assert body is not None
     body.append(fragment_fromstring(_panel(comparison, cons, votes, found)))
     script = Element("script")
     script.set("nonce", nonce)

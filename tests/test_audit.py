@@ -302,16 +302,312 @@ def test_hostile_report_is_inert_as_text(hostile_report: Path) -> None:
 
 
 def test_sanitize_keeps_inline_styles_and_data_images() -> None:
+    dot = "data:image/png;base64,iVBORw0KGgo="
+    sheet = (
+        f"@media (min-width: 600px) {{ .a {{ display: flex }} }}\n"
+        f".b {{ background: url({dot}) no-repeat; margin: 0 auto }}\n"
+        f".c {{ background: url('{dot}'); color: blue }}\n"
+        ".d { background: url(http://x.example/d.png); color: green }"
+    )
     root = parse_html(
-        '<html><body><p style="color: red; background: url(http://x.example/a.png)">a</p>'
-        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot"></body></html>'
+        f"<html><head><style>{sheet}</style></head><body>"
+        '<p style="color: red; background: url(http://x.example/a.png)">a</p>'
+        f'<p style="color: red; background: url({dot})">b</p>'
+        f'<img src="{dot}" alt="dot"></body></html>'
     )
     sanitize(root)
-    p = root.find(".//p")
+    p, q = root.iter("p")
     img = root.find(".//img")
-    assert p is not None and img is not None
+    style = root.find(".//style")
+    assert img is not None and style is not None
     assert "color: red" in (p.get("style") or "") and "x.example" not in (p.get("style") or "")
+    assert q.get("style") == f"color: red; background: url({dot})"  # data: fetches nothing
     assert img.get("alt") == "dot" and img.get("src") is None  # CSP would allow data:
+    # only the declaration that fetches goes; the rule, its neighbours, data: URLs stay
+    assert style.text == sheet.replace(" background: url(http://x.example/d.png)", "")
+
+
+#: CSS declarations a browser fetches for; each is tried in ``style=""`` and in a rule
+_E = f"http://{EVIL_HOST}"
+FETCHING_DECLARATIONS = {
+    "hex-escape": f"background: u\\72 l({_E}/a.png)",
+    "hex-escape-no-space": f"background: \\75\\72\\6c({_E}/a.png)",
+    "hex-escape-6-digits": f"background: \\000075rl({_E}/a.png)",
+    "hex-escape-crlf": f"background: \\75\r\nrl({_E}/a.png)",
+    "escaped-letters": f"background: \\u\\r\\l({_E}/a.png)",
+    "upper-case": f"background: \\55 RL({_E}/a.png)",
+    "escaped-newline": f"background: u\\\nrl({_E}/a.png)",
+    "comment-inside": f"background: u/**/rl({_E}/a.png)",
+    "image-set-string": f"background-image: image-set('{_E}/a.png' 1x)",
+    "webkit-image-set": f'background-image: -webkit-image-set("{_E}/a.png" 1x)',
+    "escaped-image-set": f'background-image: \\69mage-set("{_E}/a.png" 1x)',
+    "image-string": f'background-image: image("{_E}/a.png")',
+    "cross-fade": f"background-image: cross-fade(url({_E}/a.png), red 50%)",
+    "cursor": f"cursor: url({_E}/a.cur), auto",
+    "list-style": f"list-style: url({_E}/a.png)",
+    "border-image": f"border-image: url({_E}/a.png) 30 round",
+    "mask": f"mask: url({_E}/a.svg#m)",
+    "filter": f"filter: url({_E}/a.svg#f)",
+    "content-image-set": f'content: "a" image-set("{_E}/a.png" 1x)',
+    "comment-in-string": f'content: "/*" image-set("{_E}/a.png" 1x) "*/"',
+    "escaped-quotes-relative": f"background: url(\\22 {EVIL_HOST}\\22)",
+    "data-then-url": f"background: url(data:x/*), url({_E}/a.png/*/)",
+    "nbsp-before-data": f"background: url(\u00a0data:{EVIL_HOST})",
+    "semicolon-in-url": f"background: url({_E}/a;b)",
+    "custom-property": f"--x: url({_E}/a.png); background: var(--x)",
+    "expression": f"width: expression(fetch('{_E}'))",
+    "unclosed": f"background: url({_E}/a.png",
+}
+#: whole stylesheets a browser fetches for (only in ``<style>``)
+FETCHING_SHEETS = {
+    "import-string": f'@import "{_E}/a.css";',
+    "import-url": f"@import url({_E}/a.css);",
+    "escaped-import": f"@\\69mport '{_E}/a.css';",
+    "font-face": f"@font-face {{ font-family: f; src: url({_E}/f.woff2) format('woff2'); }}",
+    "escaped-font-face": f"@font-face {{ font-family: f; src: \\75 rl({_E}/f.woff2); }}",
+    "src-function": f'p {{ background: src("{_E}/a.png") }}',
+    "nested": f"@media screen {{ p {{ background: url('{_E}/a.png') }} }}",
+    "before": f"p::before {{ content: url({_E}/a.png) }}",
+    "comment-across-rules": f"p {{ background: u/*}} q {{*/rl({_E}/a.png) }}",
+}
+
+
+@pytest.mark.parametrize(
+    "css",
+    list(FETCHING_DECLARATIONS.values()) + list(FETCHING_SHEETS.values()),
+    ids=[f"decl-{k}" for k in FETCHING_DECLARATIONS] + [f"sheet-{k}" for k in FETCHING_SHEETS],
+)
+def test_sanitize_drops_css_that_fetches(css: str) -> None:
+    from lxml.html import Element, tostring
+
+    declaration = css not in FETCHING_SHEETS.values()
+    root = parse_html("<html><head><title>t</title></head><body><p>x</p></body></html>")
+    style = Element("style")
+    style.text = f"h1 {{ color: red }}\np {{ {css} }}" if declaration else css
+    root[0].append(style)
+    p = root.find(".//p")
+    assert p is not None
+    if declaration:
+        p.set("style", f"color: red; {css}")
+    sanitize(root)
+    out = tostring(root, encoding="unicode")
+    assert EVIL_HOST not in out
+    if declaration:
+        assert "h1 { color: red }" in out and "color: red;" in (p.get("style") or "")
+
+
+#: markup that fetches besides CSS: SVG references and animations, SVG presentation
+#: attributes (CSS values), a ``<style>`` SVG parses as markup, head elements in body
+FETCHING_MARKUP = {
+    "svg-style-entity": f"<svg><style>.s {{ background: &#117;rl({_E}/a.png) }}</style></svg>",
+    "svg-style-tag": f'<svg><style><img src="{_E}/a.png"></style></svg>',
+    "math-style-import": f'<math><style>@import "{_E}/a.css";</style></math>',
+    "svg-set-href": f'<svg><image><set attributeName="href" to="{_E}/a.png"/></image></svg>',
+    "svg-animate-href": (
+        f'<svg><image><animate attributeName="href" values="{_E}/a.png"/></image></svg>'
+    ),
+    "svg-filter-attr": f'<svg><rect filter="u\\72 l({_E}/f.svg#f)"/></svg>',
+    "svg-fill-attr": f'<svg><rect fill="url({_E}/p.svg#p)"/></svg>',
+    "svg-style-attr": f'<svg><rect style="mask: url({_E}/m.svg#m)"/></svg>',
+    "svg-use": f'<svg><use XLINK:HREF="{_E}/u.svg#x"/></svg>',
+    "svg-image": f'<svg><image HREF="{_E}/i.png"/></svg>',
+    "svg-feimage": f'<svg><filter><feImage href="{_E}/f.png"/></filter></svg>',
+    "link-in-body": f'<p><link rel="stylesheet" href="{_E}/l.css"></p>',
+    "refresh-in-body": f'<p><meta http-equiv="refresh" content="0;url={_E}/r"></p>',
+    "base-in-body": f'<p><base href="{_E}/"></p>',
+    "upper-case-src": f'<IMG SRC="{_E}/i.png">',
+    "odd-attribute-name": f'<p \'style="background: url({_E}/a.png)">x</p>',
+}
+
+
+@pytest.mark.parametrize("markup", FETCHING_MARKUP.values(), ids=FETCHING_MARKUP.keys())
+def test_sanitize_drops_markup_that_fetches(markup: str) -> None:
+    from lxml.html import tostring
+
+    root = parse_html(f"<html><body><p>text</p>{markup}</body></html>")
+    sanitize(root)
+    out = tostring(root, encoding="unicode")
+    assert EVIL_HOST not in out, out
+    assert "text" in out
+    for tag in ("link", "meta", "base", "set", "animate"):
+        assert root.find(f".//{tag}") is None, tag
+
+
+# -- the CSP and the sanitizer, each on its own (issue #23) -----------------------------------
+
+
+def body_first(base: str) -> str:
+    """A page with its ``<body>`` before its ``<head>`` (lxml keeps that order) and
+    every CSS and SVG trick for a fetch the browser still follows; each URL is a
+    distinct path on ``base``."""
+
+    def u(name: str) -> str:
+        return f"{base}/{name}"
+
+    return f"""<!DOCTYPE html>
+<html lang="en"><body class="page">
+<article><h1>The lake that keeps coming back</h1>
+<p style="background: u\\72 l({u("attr-hex-escape.png")})">{_PARAGRAPHS[1]}</p>
+<p style="background-image: image-set('{u("attr-image-set.png")}' 1x)">{_PARAGRAPHS[0]}</p>
+<p style="background-image: -webkit-image-set('{u("attr-webkit-image-set.png")}' 1x)">Every
+spring the water returns to the basin, filling it within a few weeks.</p>
+<div id="cur" style="cursor: \\75 rl({u("attr-cursor.cur")}), auto; height: 20px">c</div>
+<ul style="list-style: \\000075\\000072\\00006c({u("attr-list.png")})"><li>Local farmers graze
+their cattle on the lake bed in winter and fish in it in summer.</li></ul>
+<div style="border: 9px solid; border-image: \\55 RL({u("attr-border.png")}) 30 round">b</div>
+<div style="mask-image: \\75 rl({u("attr-mask.png")})">m</div>
+<div style="filter: \\75 rl({u("attr-filter.svg")}#f)">f</div>
+<div style="background: url(\\22 data:x\\22)">relative</div>
+<div class="c1">one</div><div class="c2">two</div>
+<svg width="20" height="20">
+<style>.s {{ fill: red; background: &#117;rl({u("svg-style-entity.png")}) }}</style>
+<image HREF="{u("svg-image.png")}" width="10" height="10"/>
+<use XLINK:HREF="{u("svg-use.svg")}#x"/>
+<filter id="fi"><feImage href="{u("svg-feimage.png")}"/></filter>
+<image width="5" height="5"><set attributeName="href" to="{u("svg-set.png")}"/></image>
+<rect class="s" width="5" height="5" filter="u\\72 l({u("svg-filter.svg")}#f)"/>
+</svg>
+<link rel="stylesheet" href="{u("body-link.css")}">
+<meta http-equiv="refresh" content="0;url={u("body-refresh")}">
+<IMG SRC="{u("img-upper.png")}" alt="">
+</article>
+</body>
+<head><title>Body before head</title>
+<base href="{u("base/")}">
+<style>
+@import "{u("import-string.css")}";
+@\\69mport url({u("import-escaped.css")});
+</style>
+<style>
+@font-face {{ font-family: f; src: \\75 rl({u("font.woff2")}); }}
+body {{ background: u\\72 l({u("style-hex-escape.png")}); font-family: f; }}
+h1 {{ background-image: image-set("{u("style-image-set.png")}" 1x); }}
+h1::before {{ content: "x" image-set("{u("style-content.png")}" 1x); }}
+.c1 {{ background-image: url(data:x/*), url({u("style-after-data.png")}/*/); }}
+.c2 {{ background-image: u\\72 l("{u("style-semicolon.png")};x"); color: red; }}
+</style>
+</head></html>
+"""
+
+
+#: what Chromium fetches for the raw page (the control): each a trick the report must stop
+BODY_FIRST_FETCHES = {
+    "/attr-hex-escape.png",
+    "/attr-image-set.png",
+    "/attr-webkit-image-set.png",
+    "/attr-cursor.cur",
+    "/attr-list.png",
+    "/attr-border.png",
+    "/attr-mask.png",
+    "/attr-filter.svg",
+    "/%22data:x%22",
+    "/svg-style-entity.png",
+    "/svg-image.png",
+    "/svg-use.svg",
+    "/svg-feimage.png",
+    "/svg-set.png",
+    "/body-link.css",
+    "/img-upper.png",
+    "/import-string.css",
+    "/import-escaped.css",
+    "/font.woff2",
+    "/style-hex-escape.png",
+    "/style-image-set.png",
+    "/style-content.png",
+    "/style-after-data.png/*/",
+    "/style-semicolon.png;x",
+}
+CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')
+
+
+def _served(browser: Any, server: Any, html: str) -> tuple[list[str], list[str], Any]:
+    """Serve ``html`` as /page.html on the loopback server and open it in a fresh
+    browser context; every other path the server was asked for (the browser's own
+    /favicon.ico aside), the console messages, and the open page (close its context)."""
+    server.add("/page.html", html)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    # only the loopback server may be reached: anything else is aborted (and still seen)
+    context.route(
+        re.compile(r"^(https?|wss?|ftp)://(?!127\.0\.0\.1[:/])"), lambda route: route.abort()
+    )
+    console: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(server.url("/page.html"), wait_until="load")
+    page.mouse.move(300, 300)  # :hover styles and cursors
+    page.wait_for_timeout(500)
+    paths = [r.path for r in server.requests]
+    return [p for p in paths if p not in ("/page.html", "/favicon.ico")], console, page
+
+
+@needs_browser
+def test_body_first_page_raw_does_fetch(browser: Any, http_server: Any) -> None:
+    """The control: opened as is, the page's tricks all reach the loopback server, so
+    its log would catch a report that let one through."""
+    requested, _, page = _served(browser, http_server, body_first(http_server.base_url))
+    page.context.close()
+    assert not BODY_FIRST_FETCHES - set(requested)  # nothing it should fetch is missing
+
+
+def test_report_skeleton_is_unboils_own() -> None:
+    """Body before head, two heads, two bodies, text and elements beside them: the
+    report is always doctype, html, head with the CSP first, then body."""
+    page = (
+        '<html lang="fr"><body class="b1"><p>first body</p></body>stray text'
+        "<head><title>late title</title><style>p { color: red }</style></head>"
+        "<div>stray div</div><body><p>second body</p></body>"
+        "<head><style>h1 { color: blue }</style></head></html>"
+    )
+    report = audit_page(Page.from_html(page, "order.html"))
+    assert re.match(
+        r'<!DOCTYPE html>\s*<html lang="fr"><head><meta http-equiv="Content-Security-Policy" '
+        r"content=\"default-src 'none';",
+        report,
+    ), report[:200]
+    root = parse_html(report)
+    assert [c.tag for c in root] == ["head", "body"]
+    head, body = root
+    assert [c.tag for c in head][:3] == ["meta", "meta", "meta"]
+    assert head.findtext("title") == "late title"
+    assert [s.text for s in head.iter("style")][:2] == ["p { color: red }", "h1 { color: blue }"]
+    assert body.get("class") == "b1"
+    text = " ".join(body.itertext())
+    for piece in ("first body", "stray text", "stray div", "second body"):
+        assert piece in text
+    assert text.index("first body") < text.index("stray div") < text.index("second body")
+
+
+@needs_browser
+@pytest.mark.parametrize("with_csp", [True, False], ids=["with-csp", "csp-removed"])
+def test_body_first_report_fetches_nothing(
+    browser: Any, http_server: Any, tmp_path: Path, with_csp: bool
+) -> None:
+    """The report of a body-first page, opened from the loopback server, asks it for
+    nothing: with its CSP (which Chromium must not ignore), and with the CSP meta
+    removed, the sanitizer on its own."""
+    path = tmp_path / "report.html"
+    html = body_first(http_server.base_url)
+    path.write_text(audit_page(Page.from_html(html, "bf.html")), encoding="utf-8")
+    report = path.read_text(encoding="utf-8")
+    if not with_csp:
+        report, removed = CSP_META.subn("", report)
+        assert removed == 1
+        assert "Content-Security-Policy" not in report
+    requested, console, page = _served(browser, http_server, report)
+    try:
+        assert requested == []
+        assert page.url == http_server.url("/page.html")  # no refresh
+        head_first = page.evaluate("document.head.firstElementChild.outerHTML")
+        assert ("Content-Security-Policy" in head_first) is with_csp
+        assert not [m for m in console if "Content Security Policy" in m], console
+        assert page.evaluate("document.querySelectorAll('body meta, body link').length") == 0
+        # still the page's layout, outlined, and the report's own script runs
+        page.hover(f"text={_PARAGRAPHS[1][:40]}")
+        assert "decision: kept" in page.inner_text("#unboil-info")
+        # a declaration beside a dropped one stays
+        assert page.evaluate("getComputedStyle(document.getElementById('cur')).height") == "20px"
+    finally:
+        page.context.close()
 
 
 # -- mapping votes to elements --------------------------------------------------------------
