@@ -20,7 +20,6 @@ The module knows nothing of the sections' keys: a command validates its own sect
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,10 +108,8 @@ def resolve_path(value: str | os.PathLike[str], base: Path) -> Path:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    import tomllib
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

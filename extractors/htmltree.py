@@ -303,7 +303,7 @@ def page_html(page: Page, safe_depth: int = MAX_DEPTH) -> str:
     """
     html = page.info.get("_library_html")
     if html is None:
-        html = page.info["_library_html"] = _DECL_TAG.sub(_declaration, safe_markup(page.html))
+        html = page.info["_library_html"] = _DECL_TAG.sub(_declaration, safe_markup(page.markup))
     html = str(html)
     if html.count("<") - html.count("</") <= safe_depth:
         return html

@@ -40,12 +40,20 @@ class Page:
         return cls(source=source, html=html, raw=html.encode("utf-8", "replace"), url=url)
 
     @cached_property
+    def markup(self) -> str:
+        """``html`` as every parser gets it: without ``<template>`` elements, at most
+        ``markup.MAX_ATTRIBUTES`` attributes on an element (``markup.tame``)."""
+        from .markup import tame
+
+        return tame(self.html)
+
+    @cached_property
     def tree(self) -> HtmlElement:
         """The page parsed by lxml, once. Backends that modify a tree must use
         ``copy_tree()`` instead."""
         from .htmltree import parse_html
 
-        return parse_html(self.html)
+        return parse_html(self.markup)
 
     def copy_tree(self) -> HtmlElement:
         return copy.deepcopy(self.tree)

@@ -44,7 +44,7 @@ class ResiliparseBackend(Backend):
         # lexbor takes the page as it is (control characters, charset declarations)
         # unless it nests too deep (lexbor turns quadratic) or holds lone surrogates
         # (no UTF-8 for them): then the sanitised copy the other libraries get.
-        html, data = page.html, None
+        html, data = page.markup, None
         with contextlib.suppress(UnicodeEncodeError):
             data = html.encode("utf-8")
         # start tags less end tags bound the nesting (counted in the bytes: 10x faster;
