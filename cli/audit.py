@@ -8,7 +8,7 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import size_option, timeout_option
+from .options import allow_private_option, size_option, timeout_option
 
 
 @click.command("audit")
@@ -29,10 +29,18 @@ from .options import size_option, timeout_option
     help="Write the report to FILE (atomically: a temp file, then a rename); '-': stdout.",
 )
 @timeout_option()
+@allow_private_option
 @size_option
 @common_options
 @handle_errors
-def audit(source: str, backends: str | None, output: str, timeout: float, max_bytes: int) -> None:
+def audit(
+    source: str,
+    backends: str | None,
+    output: str,
+    timeout: float,
+    allow_private: bool,
+    max_bytes: int,
+) -> None:
     """Write a self-contained HTML report of PAGE: the page's own layout, made inert
     (no script runs, nothing is fetched), each text block outlined: kept by the
     consensus (green), stripped (red), doubtful (amber). Hover or click a block to see
@@ -49,7 +57,7 @@ def audit(source: str, backends: str | None, output: str, timeout: float, max_by
 
     names = [n.strip() for n in backends.split(",") if n.strip()] if backends else None
     try:
-        page = load(source, max_bytes=max_bytes, timeout=timeout)
+        page = load(source, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private)
     except SourceError as exc:
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.SOURCES_FAILED)

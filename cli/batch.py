@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..extractors.batch import DEFAULT_RECYCLE
+from ..extractors.terminal import escape_unsafe
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
 from .options import (
     SizeType,
+    allow_private_option,
     backend_option,
     captions_option,
     input_format_option,
@@ -166,6 +168,7 @@ def _default_jobs() -> int:
     help="Retries of a fetch on 429/5xx answers and connection errors (backoff 0.5 s, "
     "doubling; Retry-After honoured up to 10 s).",
 )
+@allow_private_option
 @click.option(
     "--audit",
     is_flag=True,
@@ -221,6 +224,7 @@ def batch(
     per_host: int,
     fetchers: int,
     retries: int,
+    allow_private: bool,
     audit: bool,
     engine: str,
     scheduler: str | None,
@@ -282,6 +286,7 @@ def batch(
             outdir=outdir,
             scan_warcs=engine == "local",  # dask: the workers scan the WARCs
             max_bytes=max_bytes,
+            warc_output=warc_output,  # inside OUTDIR: no output may take its name
         )
         if outdir is not None:
             refuse_overwriting_inputs(items, outdir, fmt, audit)
@@ -328,6 +333,7 @@ def batch(
         per_host=per_host,
         fetchers=fetchers,
         retries=retries,
+        allow_private=allow_private,
         audit=audit,
         warc_output=warc_output,
     )
@@ -360,13 +366,7 @@ def batch(
 
         write_index(outdir)
     for source, _status, why in summary.failures:
-        # one line each, whatever the name holds (a newline in a file name faked a line)
-        name = (
-            source.encode("unicode_escape", "backslashreplace").decode("ascii")
-            if (not source.isprintable())
-            else source
-        )
-        error(f"{name}: {why}")
+        error(f"{source}: {why}")  # one line each: error() escapes what the name holds
     if not quiet:
         _print_summary(summary)
     if summary.interrupted:
@@ -434,7 +434,7 @@ def _print_summary(summary: Summary) -> None:
         for key, value in rows:
             click.echo(f"{key.strip()}\t{value}", err=True)
         for source, score in lowest:
-            click.echo(f"low agreement\t{score:.3f}\t{source}", err=True)
+            click.echo(f"low agreement\t{score:.3f}\t{escape_unsafe(source)}", err=True)
         return
     out = console(stderr=True)
     t = rich_table("batch summary", show_header=False)
@@ -448,5 +448,5 @@ def _print_summary(summary: Summary) -> None:
         low.add_column("agreement", justify="right")
         low.add_column("page", overflow="fold")
         for source, score in lowest:
-            low.add_row(f"{score:.3f}", source)
+            low.add_row(f"{score:.3f}", escape_unsafe(source))
         out.print(low)

@@ -11,6 +11,7 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
+from .options import allow_private_option
 
 if TYPE_CHECKING:
     from ..extractors.check import CheckReport
@@ -66,6 +67,7 @@ def _threshold(flag: str, help: str) -> Any:
     help="Gold-free canary: the arguments are PAGES (files, folders, URLs); fail when "
     "a page's backends agree less than X (mean pairwise shingle F1).",
 )
+@allow_private_option
 @click.option("--junit", type=REPORT, metavar="FILE", help="Write a JUnit XML report.")
 @click.option("--json", "json_path", type=REPORT, metavar="FILE", help="Write a JSON report.")
 @click.option(
@@ -107,6 +109,7 @@ def check(
     update_baseline: bool,
     allow_regression: bool,
     agreement_below: float | None,
+    allow_private: bool,
     junit: Path | None,
     json_path: Path | None,
     markdown_path: Path | None,
@@ -150,6 +153,7 @@ def check(
         "max_page_drop": max_page_drop,
         "agreement_below": agreement_below,
         "jobs": jobs,
+        "allow_private": True if allow_private else None,  # else: the config's, or false
     }
     canary_only = agreement_below is not None
     if canary_only:
@@ -254,15 +258,16 @@ def _render_rich(report: CheckReport) -> None:
                 justify="right" if h in ("value", "limit", "Δ") else "left",
             )
         for f in report.failures:
+            # Text, not markup: names and reasons come from pages and servers
             t.add_row(
-                *([f.goldset] if several else []),
-                f.page or "(overall)",
+                *([Text(f.goldset)] if several else []),
+                Text(f.page or "(overall)"),
                 f.backend or "-",
                 f.metric,
                 _num(f.value),
                 _num(f.limit),
                 Text(_num(f.delta, True), style="red" if (f.delta or 0) < 0 else ""),
-                f.reason,
+                Text(f.reason),
             )
         out.print(t)
     if report.summaries:
@@ -292,9 +297,9 @@ def _render_rich(report: CheckReport) -> None:
         for c in report.canary:
             low = min(c.pairs.items(), key=lambda kv: kv[1]) if c.pairs else None
             t.add_row(
-                c.source,
+                Text(c.source),
                 _num(c.agreement),
-                f"{low[0]} {low[1]:.4f}" if low else (c.error or "-"),
+                Text(f"{low[0]} {low[1]:.4f}" if low else (c.error or "-")),
                 Text("yes", style="bold red") if c.flagged else "no",
             )
         out.print(t)

@@ -8,9 +8,16 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..extractors.terminal import escape_json
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import backends_option, size_option, split_backends, timeout_option
+from .options import (
+    allow_private_option,
+    backends_option,
+    size_option,
+    split_backends,
+    timeout_option,
+)
 
 if TYPE_CHECKING:
     from ..extractors.compare import Comparison
@@ -25,11 +32,17 @@ def _short(name: str) -> str:
 @backends_option
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @timeout_option()
+@allow_private_option
 @size_option
 @common_options
 @handle_errors
 def compare(
-    source: str, backends: str | None, as_json: bool, timeout: float, max_bytes: int
+    source: str,
+    backends: str | None,
+    as_json: bool,
+    timeout: float,
+    allow_private: bool,
+    max_bytes: int,
 ) -> None:
     """Run every available backend (or -b a,b,c) on PAGE and show how much they
     agree: blocks, words, seconds, the agreement matrix (shingle F1 of each pair) and
@@ -41,13 +54,13 @@ def compare(
 
     names = split_backends(backends)
     try:
-        page = load(source, max_bytes=max_bytes, timeout=timeout)
+        page = load(source, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private)
     except SourceError as exc:
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.SOURCES_FAILED)
     result = run_compare(page, names)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(escape_json(json.dumps(result.to_dict(), indent=2, ensure_ascii=False)))
     else:
         _render(result)
     failed = [e for e in result.extractions.values() if e.error]

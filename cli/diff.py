@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..extractors.terminal import escape_json, escape_unsafe, strip_unsafe
 from .exitcodes import ExitStatus
 from .main import common_options, error, given, handle_errors, note_text_mode
 from .options import (
+    allow_private_option,
     backend_option,
     captions_option,
     size_option,
@@ -107,6 +109,7 @@ class _Sides:
 @click.option("--stat", is_flag=True, help="Print a one-line summary: blocks and words changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the diff ops as JSON.")
 @timeout_option()
+@allow_private_option
 @title_option
 @captions_option
 @size_option
@@ -123,6 +126,7 @@ def diff(
     stat: bool,
     as_json: bool,
     timeout: float,
+    allow_private: bool,
     title: bool,
     captions: bool | None,
     max_bytes: int,
@@ -163,7 +167,7 @@ def diff(
     engine_a: Any = get(name_a) if mode != "gold" else None
     gold_text = _read_gold(gold) if gold is not None else None
     try:
-        page = load_input(source, max_bytes=max_bytes, timeout=timeout)
+        page = load_input(source, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private)
     except SourceError as exc:
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.USAGE)
@@ -206,16 +210,17 @@ def diff(
         doc: dict[str, Any] = {"source": source, "mode": mode, "a": sides.info_a}
         doc["b"] = sides.info_b
         doc.update(gold_diff.to_dict() if gold_diff is not None else block_diff.to_dict())
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        click.echo(escape_json(json.dumps(doc, indent=2, ensure_ascii=False)))
     elif stat:
-        line = f"{source}: {sides.label_a} -> {sides.label_b}: {block_diff.stat.summary()}"
+        line = f"{escape_unsafe(source)}: {sides.label_a} -> {sides.label_b}: "
+        line += block_diff.stat.summary()
         if gold_diff is not None:
             line += f"; {_score(gold_diff)}"
         click.echo(line)
     else:
         if context is None:
             context = len(sides.a) + len(sides.b) if mode == "stripped" else DEFAULT_CONTEXT
-        _render(source, sides, block_diff, gold_diff, side_by_side, context)
+        _render(escape_unsafe(source), sides, block_diff, gold_diff, side_by_side, context)
     # against gold, the words decide (a paragraph split or joined otherwise is shown, as
     # the metric ignores it); between two extractions, every block
     same = block_diff.same if gold_diff is None else not (gold_diff.missed or gold_diff.extra)
@@ -237,7 +242,7 @@ class _TextUnits:
 def _read_gold(path: str) -> str:
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as f:
-            return f.read()
+            return strip_unsafe(f.read())  # shown beside texts that lost them too
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         error(f"{path}: cannot read the gold text: {reason}")

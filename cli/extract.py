@@ -8,9 +8,11 @@ from typing import Any
 import click
 
 from ..extractors.formats import FORMATS
+from ..extractors.terminal import escape_unsafe
 from .exitcodes import ExitStatus
 from .main import common_options, debug_enabled, error, given, handle_errors, note_text_mode
 from .options import (
+    allow_private_option,
     backend_option,
     captions_option,
     input_format_option,
@@ -50,6 +52,7 @@ DEFAULT_BACKEND = "consensus"
     "shows them: -f json/jsonl, --title]",
 )
 @timeout_option("Seconds allowed to fetch a URL, and to extract each page.")
+@allow_private_option
 @input_format_option
 @size_option
 @common_options
@@ -65,6 +68,7 @@ def extract(
     timeout: float,
     max_bytes: int,
     input_format: str = "auto",
+    allow_private: bool = False,
 ) -> None:
     """Clean each PAGE (a saved .html/.htm file, gzip too; '-' for stdin; an http(s)
     URL) and print its article text. A PAGE that is plain text (a text dump of an
@@ -102,7 +106,13 @@ def extract(
         page = result = None
         failure: str | None = None
         try:
-            page = load_input(source, input_format, max_bytes=max_bytes, timeout=timeout)
+            page = load_input(
+                source,
+                input_format,
+                max_bytes=max_bytes,
+                timeout=timeout,
+                allow_private=allow_private,
+            )
         except SourceError as exc:
             failure = exc.cause
             if debug_enabled():
@@ -140,7 +150,7 @@ def extract(
         elif result is not None and not failure:
             body = formats.to_txt(result) if fmt == "txt" else formats.to_markdown(result)
             if multiple:
-                body = ("\n" if i else "") + f"==> {source} <==\n" + body
+                body = ("\n" if i else "") + f"==> {escape_unsafe(source)} <==\n" + body
             emit(body)
     if fmt == "json":
         emit(formats.to_json(records))

@@ -64,8 +64,11 @@ def color_choice(ctx: click.Context | None = None) -> bool | None:
 
 
 def error(message: str) -> None:
-    """One line on stderr, prefixed with the program name."""
-    click.echo(f"unboil: {message}", err=True)
+    """One line on stderr, prefixed with the program name (whatever a file name or a
+    server put in the message: its control characters are shown escaped)."""
+    from ..extractors.terminal import escape_unsafe
+
+    click.echo(f"unboil: {escape_unsafe(message)}", err=True)
 
 
 def given(name: str, ctx: click.Context | None = None) -> bool:

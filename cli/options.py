@@ -59,6 +59,14 @@ def timeout_option(
     )
 
 
+allow_private_option = click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Also fetch URLs at loopback, private, link-local and reserved addresses "
+    "(127.0.0.1, localhost, 10.x, 169.254.169.254...): refused by default.",
+)
+
+
 def backend_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "-b",

@@ -49,7 +49,12 @@ def rich_table(title: str | None = None, **options: Any) -> Table:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
     """A rich table on a terminal; tab-separated lines with a header otherwise (the
-    title, if any, as a '# ' line first)."""
+    title, if any, as a '# ' line first). Cells and title are shown with their control
+    characters escaped (they may hold file names)."""
+    from ..extractors.terminal import escape_unsafe
+
+    rows = [[escape_unsafe(str(c)) for c in row] for row in rows]
+    title = escape_unsafe(title) if title else title
     if not is_terminal():
         if title:
             click.echo(f"# {title}")

@@ -161,6 +161,38 @@ def one_line(exc: BaseException) -> str:
     return f"{name}: {msg}" if msg else name
 
 
+def _make_printable(result: Extraction) -> None:
+    """No control, bidi-override or zero-width character of the page survives in an
+    extraction, whatever the library left in (``terminal.strip_unsafe``)."""
+    from .terminal import strip_unsafe
+
+    for i, b in enumerate(result.blocks):
+        text = strip_unsafe(b.text)
+        cells = b.cells
+        if cells is not None:
+            cells = tuple(tuple(strip_unsafe(c) for c in row) for row in cells)
+        if text is not b.text or cells != b.cells:
+            result.blocks[i] = Block(text, b.kind, cells)
+    for vote in result.votes or ():
+        vote.text = strip_unsafe(vote.text)
+    if result.title:
+        result.title = strip_unsafe(result.title)
+    if result.metadata:
+        result.metadata = _printable_values(result.metadata)
+
+
+def _printable_values(value: Any) -> Any:
+    from .terminal import strip_unsafe
+
+    if isinstance(value, str):
+        return strip_unsafe(value)
+    if isinstance(value, dict):
+        return {k: _printable_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_printable_values(v) for v in value)
+    return value
+
+
 class Backend(ABC):
     """A pluggable extractor. Subclass it, implement ``run``, register it through the
     ``unboil.backends`` entry-point group.
@@ -217,6 +249,7 @@ class Backend(ABC):
         result.backend = self.name
         result.seconds = time.perf_counter() - start
         result.version = self.version()
+        _make_printable(result)
         result.blocks = [b for b in result.blocks if b.text.strip()]
         if result.ok and not result.blocks and result.reason is None:
             result.reason = NO_ARTICLE

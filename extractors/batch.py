@@ -9,8 +9,8 @@ The engine behind ``unboil batch``; no click, no rich. The pieces:
   ``OUTDIR/a/b/page.txt``), a file named on its own keeps its name (``x/page.htm`` ->
   ``OUTDIR/page.txt``), a URL becomes ``host[_port]/path`` (``https://h/a/b.html?q``
   -> ``OUTDIR/h/a/b-<8 hex of the query>.txt``; a path ending in ``/`` ends in
-  ``index``). ``.gz`` and then one extension are dropped. When two inputs would get
-  the same path, the later one's name gets ``-<8 hex of its source>`` appended.
+  ``index``). ``.gz`` and then one extension are dropped. See *Naming* below for what
+  makes every name safe and unique.
 - ``process_page`` is what a worker process runs for one page: load (or take the
   fetched page), extract, score agreement, write the output atomically, return the
   manifest record as a plain dict.
@@ -29,6 +29,28 @@ The engine behind ``unboil batch``; no click, no rich. The pieces:
   the manifest once. A killed process loses nothing (the kernel has every write); after a
   power loss every record in the manifest still has its output on disk. (The Dask
   engine's workers may write on other machines: they fsync each file.)
+- ``--warc-output`` (``warc.ConversionWriter``): the file is locked for the run (a
+  second writer is refused) and written only by the parent, in the same commit: the
+  round's conversion records are appended (one ``write`` each), the file is fsynced,
+  and only then are the pages' manifest records appended, each with the byte range of
+  its WARC record (``warc_output``, ``warc_offset``, ``warc_end``). A record whose
+  append fails (a full disk) is cut back off and its page recorded ``failed``.
+
+Naming (``name_inputs``): every file a batch writes has a name no other input, and no
+other file of the batch, can have. An input's files are ``STEM`` + the format's
+extension, ``STEM.audit.html`` (``--audit``) and, for a URL, ``STEM.html``
+(``--save-html``); OUTDIR's own are ``unboil-manifest.jsonl``, ``index.html`` and the
+``--warc-output`` file when it is inside OUTDIR. Each ``/``-separated name of a stem is
+made safe: ``""``, ``.`` and ``..`` become ``_``, ``_`` and ``__`` and NUL becomes
+``_`` (a stem can never leave OUTDIR); a name longer than 235 bytes (UTF-8) is cut to
+at most 226 bytes of whole characters plus ``-<8 hex of the whole name>`` (so that
+``-<8 hex>`` and ``.audit.html`` still fit in 255 bytes); a stem's last name ending in
+``.audit`` (any case) ends in ``_audit`` instead, so no saved page is ever an audit
+report's name. A folder named as one of OUTDIR's own files gets ``-<8 hex of its
+name>``. Then, in input order, a stem whose files would take a name already taken
+(case-insensitively: by an earlier input's files, OUTDIR's own, or a folder some
+output needs) gets ``-<8 hex of its source>`` appended (``-<8 hex of SOURCE#N>``,
+N = 1, 2..., in the unlikely case that is taken too).
 
 Resume rule (``resume=True``): the manifest is read, a truncated last line (a run
 killed mid-write) is cut off. An input is skipped when its **last** record is ``ok``,
@@ -38,6 +60,15 @@ output is gone -- is processed again and gets a new record appended. So an input
 at most one ``ok`` record, never followed by another record, and its last record is
 its current state; earlier ``failed``/``timeout`` records stay as history. Without
 ``resume`` the manifest is started afresh.
+
+With ``--warc-output`` a done page must also have its record in that WARC: the WARC is
+cut back to the end of the longest run of records, from its start, that belong to
+pages done (their last record is ``ok``, names this WARC file and its range); every
+other byte -- a record whose manifest line never landed, a half-written last member, a
+record of a page to be done again -- is cut off, and every done page whose record lies
+beyond the cut is done again. So after any crash and ``--resume`` the WARC reads to its
+end and holds one record per ``ok`` page. Without ``resume`` it is emptied (once
+locked).
 
 Agreement score: the agreement with ``agreement_backend`` when one is given (run on the
 page too, unless it is a member of consensus); else, for the ``consensus`` backend, the
@@ -63,8 +94,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -93,6 +124,7 @@ __all__ = [
     "Manifest",
     "Summary",
     "discover",
+    "name_inputs",
     "process_page",
     "read_manifest",
 ]
@@ -101,6 +133,17 @@ DEFAULT_GLOBS = ("*.html", "*.htm", "*.html.gz")
 MANIFEST_NAME = "unboil-manifest.jsonl"
 #: output file extension of each format (jsonl streams to stdout and has no files)
 EXTENSIONS = {"txt": ".txt", "markdown": ".md", "json": ".json"}
+#: the raw page saved beside a URL's output (--save-html): STEM + this
+HTML_SUFFIX = ".html"
+#: the audit report beside an output (--audit): STEM + this
+AUDIT_SUFFIX = ".audit.html"
+#: OUTDIR/index.html, the audit index (--audit; ``audit.INDEX_NAME``)
+INDEX_NAME = "index.html"
+#: the longest name a folder holds (bytes; Linux, macOS, Windows)
+NAME_MAX = 255
+#: a stem's names are at most this long (bytes, UTF-8): ``-<8 hex>`` and ``.audit.html``
+#: still fit in ``NAME_MAX``
+MAX_STEM_NAME = NAME_MAX - len("-12345678") - len(AUDIT_SUFFIX)
 STATUSES = ("ok", "failed", "timeout", "skipped")
 DEFAULT_RECYCLE = 1000
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -110,7 +153,10 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: then ``reason`` says why), ``failed`` (not loaded, not HTML, fetch or backend
 #: error: ``error`` says why), ``timeout`` (the page, or its fetch, took longer than
 #: the timeout; a stuck worker was killed), ``skipped`` (interrupted before it was
-#: done). ``agreement`` is in [0, 1] or null (see the module docstring).
+#: done). ``agreement`` is in [0, 1] or null (see the module docstring). Besides these,
+#: with ``--audit`` a record has ``audit`` (the report, relative to OUTDIR), and with
+#: ``--warc-output`` an ok record has ``warc_output`` (that file, absolute),
+#: ``warc_offset`` and ``warc_end`` (its conversion record's byte range in it).
 MANIFEST_FIELDS = {
     "source": "the file path or URL, as given or found",
     "kind": "file | url | warc (a record of a WARC file: source is PATH#RECORD-ID)",
@@ -174,11 +220,101 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _safe(segment: str) -> str:
-    return _UNSAFE.sub("_", segment)[:150] or "_"
+    """A URL segment or record id as one name: ``[A-Za-z0-9._-]`` only, at most 150
+    characters, never empty, ``.`` or ``..``."""
+    return _name(_UNSAFE.sub("_", segment)[:150])
 
 
 def _short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def _utf8(name: str) -> bytes:
+    """A name as the file system gets it (a file name that is not UTF-8 holds surrogate
+    escapes: its own bytes)."""
+    return name.encode("utf-8", "surrogateescape")
+
+
+def _name(name: str) -> str:
+    """One name of a stem (between its ``/``): never empty, ``.`` or ``..`` (a stem
+    cannot leave OUTDIR), no NUL, at most ``MAX_STEM_NAME`` bytes (a longer one is cut
+    at a character boundary and gets ``-<8 hex of the whole name>``)."""
+    if name in ("", ".", ".."):
+        return "_" * max(len(name), 1)
+    name = name.replace("\x00", "_")
+    raw = _utf8(name)
+    if len(raw) <= MAX_STEM_NAME:
+        return name
+    cut = MAX_STEM_NAME - len("-12345678")
+    while cut > 0 and raw[cut] & 0xC0 == 0x80:  # not inside a UTF-8 character
+        cut -= 1
+    return raw[:cut].decode("utf-8", "surrogateescape") + "-" + _short_hash(name)
+
+
+def _written(stem: str, kind: str) -> list[str]:
+    """Every name the batch may write for an input of ``kind`` with ``stem`` (whatever
+    the format and options): the output in each format, the audit report, the saved
+    page of a URL."""
+    names = [*(stem + ext for ext in EXTENSIONS.values()), stem + AUDIT_SUFFIX]
+    return [*names, stem + HTML_SUFFIX] if kind == "url" else names
+
+
+def _folders(path: str) -> Iterator[str]:
+    """The folders of a relative path: ``a/b/c`` -> ``a``, ``a/b``."""
+    parts = path.split("/")
+    for i in range(1, len(parts)):
+        yield "/".join(parts[:i])
+
+
+def reserved_names(
+    outdir: str | os.PathLike[str] | None, warc_output: str | os.PathLike[str] | None = None
+) -> list[str]:
+    """The files of OUTDIR itself, relative to it: the manifest, the audit index and the
+    ``--warc-output`` file when it lies inside OUTDIR."""
+    names = [MANIFEST_NAME, INDEX_NAME]
+    if outdir is not None and warc_output is not None:
+        with contextlib.suppress(ValueError, OSError):
+            rel = Path(warc_output).resolve().relative_to(Path(outdir).resolve())
+            if rel.parts:
+                names.append(rel.as_posix())
+    return names
+
+
+def name_inputs(items: Iterable[Input], reserved: Iterable[str] = ()) -> list[Input]:
+    """The inputs with their final stems (see *Naming* in the module docstring): every
+    name made safe, and no file of one input taking a name of another's, of OUTDIR's
+    own files (``reserved``, relative to OUTDIR, with ``/``; the manifest and
+    ``index.html`` always are) or of a folder some output needs. A ``warc-file`` input
+    (its records are named later) takes its stem as a folder. Already final stems are
+    kept as they are."""
+    own = {n.casefold() for n in (MANIFEST_NAME, INDEX_NAME, *reserved)}
+    safe: list[Input] = []
+    for item in items:
+        parts = [_name(p) for p in item.stem.split("/")]
+        if parts[-1].casefold().endswith(".audit"):  # STEM.html would be an audit report
+            parts[-1] = parts[-1][: -len(".audit")] + "_audit"
+        for i in range(len(parts) - 1):  # a folder where one of OUTDIR's files goes
+            if "/".join(parts[: i + 1]).casefold() in own:
+                parts[i] = _name(f"{parts[i]}-{_short_hash(parts[i])}")
+        safe.append(dataclasses.replace(item, stem="/".join(parts)))
+    folders = {f.casefold() for name in own for f in _folders(name)}
+    for item in safe:
+        folders.update(f.casefold() for f in _folders(item.stem))
+        if item.kind == "warc-file":
+            folders.add(item.stem.casefold())
+    taken = own | folders
+    named: list[Input] = []
+    for item in safe:
+        stem = item.stem
+        if item.kind != "warc-file":
+            n = 0
+            while any(w.casefold() in taken for w in _written(stem, item.kind)):
+                n += 1
+                salt = item.source if n == 1 else f"{item.source}#{n - 1}"
+                stem = f"{item.stem}-{_short_hash(salt)}"
+            taken.update(w.casefold() for w in _written(stem, item.kind))
+        named.append(dataclasses.replace(item, stem=stem))
+    return named
 
 
 def url_stem(url: str) -> str:
@@ -198,8 +334,8 @@ def url_stem(url: str) -> str:
         last = stem
     if parts.query:
         last += "-" + _short_hash(parts.query)
-    segments[-1] = last
-    return str(PurePosixPath(host, *segments))
+    segments[-1] = _name(last)
+    return "/".join([_name(host), *segments])
 
 
 def read_url_list(lines: Iterable[str]) -> list[str]:
@@ -226,9 +362,10 @@ def _walk(
             d for d in dirnames if exclude is None or (here / d).resolve() != exclude
         )
         for name in sorted(filenames):
-            # a regular file only: a named pipe matching the glob would hold a worker
+            # named pipes and devices too: _file_inputs records them as failed (a
+            # broken link is passed over, as before)
             if any(fnmatch.fnmatchcase(name.lower(), p) for p in patterns) and (
-                (here / name).is_file()
+                (here / name).exists()
             ):
                 yield here / name
 
@@ -241,10 +378,12 @@ def discover(
     outdir: str | os.PathLike[str] | None = None,
     scan_warcs: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    warc_output: str | os.PathLike[str] | None = None,
 ) -> list[Input]:
     """Folders (recursive, file names matched against ``globs``), files and URLs, in
-    the order given, each once, with non-clashing output stems. A path that does not
-    exist is a ``BatchError``. ``outdir`` is never walked into.
+    the order given, each once, with safe, non-clashing output stems (``name_inputs``;
+    ``warc_output``, when inside ``outdir``, is one of OUTDIR's own files). A path
+    that does not exist is a ``BatchError``. ``outdir`` is never walked into.
 
     A WARC file becomes one input per response record (kind ``warc``), listed here
     by ``warc.scan``; ``scan_warcs=False`` is for an engine that scans WARCs itself
@@ -258,7 +397,8 @@ def discover(
             errors: list[OSError] = []
             for file in _walk(path, globs, exclude, errors):
                 rel = file.relative_to(path)
-                stem = rel.with_name(_strip_extensions(rel.name)).as_posix()
+                # not with_name: a file "..html" has the stem "." (made safe later)
+                stem = "/".join([*rel.parts[:-1], _strip_extensions(rel.name)])
                 found.extend(_file_inputs(file, stem, scan_warcs, max_bytes))
             for exc in errors:  # a folder not read: a failure, recorded and listed
                 where = str(exc.filename or path)
@@ -273,18 +413,11 @@ def discover(
 
     inputs: list[Input] = []
     seen_sources: set[str] = set()
-    used: set[str] = set()
     for item in found:
-        source = item.source
-        if source in seen_sources:
-            continue
-        seen_sources.add(source)
-        stem = "/".join(_safe(s) if s in (".", "..") else s for s in item.stem.split("/"))
-        if stem.casefold() in used:
-            stem = f"{stem}-{_short_hash(source)}"
-        used.add(stem.casefold())
-        inputs.append(dataclasses.replace(item, stem=stem))
-    return inputs
+        if item.source not in seen_sources:
+            seen_sources.add(item.source)
+            inputs.append(item)
+    return name_inputs(inputs, reserved_names(outdir, warc_output))
 
 
 def _file_inputs(path: Path, stem: str, scan_warcs: bool, max_bytes: int) -> list[Input]:
@@ -292,6 +425,11 @@ def _file_inputs(path: Path, stem: str, scan_warcs: bool, max_bytes: int) -> lis
     ``.arc.gz``) one per response record, named ``STEM/RECORD-UUID``."""
     from . import warc
 
+    odd = _not_regular(path)
+    if odd is not None:  # nothing to read, or reading would wait for a writer
+        return [
+            Input(str(path), "file", stem, skip=f"not a regular file ({odd})", skip_failed=True)
+        ]
     if not warc.is_warc(path):
         return [Input(str(path), "file", stem)]
     if not scan_warcs:
@@ -303,8 +441,26 @@ def _file_inputs(path: Path, stem: str, scan_warcs: bool, max_bytes: int) -> lis
     return warc_inputs(str(path), stem, entries)
 
 
+def _not_regular(path: Path) -> str | None:
+    """What a file that is not a regular one is (``a named pipe``...), else None."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # left to fail when it is read
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file"
+
+
 def warc_inputs(path: str, stem: str, entries: Iterable[Any]) -> list[Input]:
-    """``warc.WarcEntry``\\ s of the WARC ``path`` as inputs (see ``_file_inputs``)."""
+    """``warc.WarcEntry``\\ s of the WARC ``path`` as inputs (see ``_file_inputs``); their
+    stems are safe names (``_safe``), made unique by ``name_inputs``."""
     items = []
     seen: set[str] = set()
     for entry in entries:
@@ -340,7 +496,7 @@ def refuse_overwriting_inputs(
     for item in inputs:
         if item.kind != "file":
             continue
-        outs = [item.output(fmt)] + ([item.stem + ".audit.html"] if audit else [])
+        outs = [item.output(fmt)] + ([item.stem + AUDIT_SUFFIX] if audit else [])
         for rel in outs:
             out = Path(outdir, rel)
             with contextlib.suppress(OSError):
@@ -355,10 +511,13 @@ def refuse_warc_output_clash(
     inputs: Iterable[Input], warc_output: str | os.PathLike[str], outdir: str | None
 ) -> None:
     """BatchError when ``--warc-output`` names one of the batch's inputs (a WARC
-    being read: opening it for writing empties it) or the manifest."""
+    being read: opening it for writing empties it), the manifest or the audit index.
+    (No output takes its name: ``discover`` reserves it.)"""
     target = Path(warc_output).resolve()
     if outdir is not None and target == (Path(outdir) / MANIFEST_NAME).resolve():
         raise BatchError(f"--warc-output {warc_output}: that is the batch's manifest")
+    if outdir is not None and target == (Path(outdir) / INDEX_NAME).resolve():
+        raise BatchError(f"--warc-output {warc_output}: that is the batch's index.html")
     if not target.exists():
         return
     for path in {item.container or item.source for item in inputs if item.kind != "url"}:
@@ -541,6 +700,41 @@ def skip_record(item: Input, backend: str) -> dict[str, Any]:
     return base_record(item.source, item.kind, backend, status, error=item.skip, url=item.url)
 
 
+def _warc_failed(rec: dict[str, Any], exc: Exception) -> None:
+    """A page done but whose ``--warc-output`` record could not be written: failed (a
+    resumed run does it again)."""
+    for key in ("warc_output", "warc_offset", "warc_end"):
+        rec.pop(key, None)
+    rec.update(status="failed", error=f"--warc-output {exc}")
+
+
+def warc_prefix(
+    done: Iterable[dict[str, Any]], warc_path: str | None, size: int
+) -> tuple[int, set[str]]:
+    """``(keep, sources)``: the end of the longest run of WARC records, from the start
+    of the ``--warc-output`` file (``warc_path``, ``size`` bytes), that belong to the
+    pages done (``done``: their last manifest records, each naming its record's
+    ``warc_output``, ``warc_offset`` and ``warc_end``), and those pages. The rest of
+    the file is not accounted for: it is cut off, and the other pages are done again."""
+    ranges = []
+    for rec in done:
+        start, end = rec.get("warc_offset"), rec.get("warc_end")
+        if (
+            rec.get("warc_output") == warc_path
+            and type(start) is int
+            and type(end) is int
+            and 0 <= start < end
+        ):
+            ranges.append((start, end, str(rec["source"])))
+    keep, sources = 0, set()
+    for start, end, source in sorted(ranges):
+        if start != keep or end > size:
+            break
+        keep = end
+        sources.add(source)
+    return keep, sources
+
+
 def is_settled_skip(rec: dict[str, Any] | None) -> bool:
     """A WARC record skipped for what it is (not HTML, truncated...), not because a
     run was interrupted: resume does not look at it again."""
@@ -553,7 +747,7 @@ def is_settled_skip(rec: dict[str, Any] | None) -> bool:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def base_record(source: str, kind: str, backend: str, status: str, **fields: Any) -> dict[str, Any]:
@@ -714,7 +908,7 @@ def count_repeats(inputs: Iterable[Input], cfg: BatchConfig) -> BatchRepeats:
 
     counter = BatchRepeats()
     for item in inputs:
-        if item.kind != "file":
+        if item.kind != "file" or item.skip:
             continue
         try:
             page = load_input(item.source, cfg.input_format, max_bytes=cfg.max_bytes)
@@ -732,8 +926,9 @@ class RetryTransport:
     """An httpx transport that retries on 429/5xx answers and connection errors, with
     exponential backoff (and ``Retry-After`` when the server gives one, capped). The
     retries of one request, waits included, end within ``budget`` seconds (the page's
-    --timeout): a wait that would pass it is not made, and the last answer or error
-    stands."""
+    --timeout) and by the deadline of the fetch they are part of
+    (``fetching.time_left``): a wait that would pass it is not made, and the last
+    answer or error stands."""
 
     def __init__(
         self,
@@ -764,7 +959,12 @@ class RetryTransport:
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         import httpx
 
+        from .fetching import time_left
+
         deadline = time.monotonic() + (self.budget if self.budget is not None else float("inf"))
+        left = time_left()  # the deadline of the fetch this request is part of
+        if left is not None:
+            deadline = min(deadline, time.monotonic() + left)
         for attempt in itertools.count():
             try:
                 response = self.inner.handle_request(request)
@@ -787,8 +987,9 @@ class RetryTransport:
 class Fetcher:
     """Fetches URLs for a batch from several threads: one shared httpx client (with
     retries, and a hishel on-disk cache when ``cache_dir`` is given), at most
-    ``per_host`` requests at a time to one host; ``loading.fetch`` caps redirects, the
-    body size and the time."""
+    ``per_host`` requests at a time to one host; ``fetching.fetch`` caps redirects, the
+    body size (decompressed too) and the time (one deadline per page, retries
+    included), and refuses private addresses unless ``allow_private``."""
 
     def __init__(
         self,
@@ -800,33 +1001,32 @@ class Fetcher:
         retries: int = 3,
         backoff: float = 0.5,
         cache_dir: str | os.PathLike[str] | None = None,
+        allow_private: bool = False,
     ) -> None:
         import httpx
 
-        from .loading import ACCEPT, USER_AGENT
+        from .fetching import make_client
 
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.per_host = per_host
+        self.allow_private = allow_private
         self._semaphores: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        transport: Any = RetryTransport(
-            httpx.HTTPTransport(limits=limits), retries=retries, backoff=backoff, budget=timeout
-        )
-        if cache_dir is not None:
-            from hishel import SqliteStorage
-            from hishel.httpx import CacheTransport
 
-            Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            storage = SqliteStorage(database_path=Path(cache_dir) / "unboil-http-cache.sqlite")
-            transport = CacheTransport(next_transport=transport, storage=storage)
-        self.client = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
-            transport=transport,
-        )
+        def wrap(inner: httpx.BaseTransport) -> httpx.BaseTransport:
+            transport: Any = RetryTransport(inner, retries=retries, backoff=backoff, budget=timeout)
+            if cache_dir is not None:
+                from hishel import SqliteStorage
+                from hishel.httpx import CacheTransport
+
+                Path(cache_dir).mkdir(parents=True, exist_ok=True)
+                storage = SqliteStorage(database_path=Path(cache_dir) / "unboil-http-cache.sqlite")
+                transport = CacheTransport(next_transport=transport, storage=storage)
+            return transport
+
+        self.client = make_client(timeout, allow_private=allow_private, limits=limits, wrap=wrap)
 
     def _semaphore(self, url: str) -> threading.BoundedSemaphore:
         host = urlsplit(url).netloc.lower()
@@ -836,10 +1036,16 @@ class Fetcher:
             return self._semaphores[host]
 
     def fetch(self, url: str) -> Page:
-        from .loading import fetch
+        from .fetching import fetch
 
         with self._semaphore(url):
-            return fetch(url, timeout=self.timeout, max_bytes=self.max_bytes, client=self.client)
+            return fetch(
+                url,
+                timeout=self.timeout,
+                max_bytes=self.max_bytes,
+                client=self.client,
+                allow_private=self.allow_private,
+            )
 
     def close(self) -> None:
         self.client.close()
@@ -880,6 +1086,8 @@ class BatchConfig:
     #: text mode: drop the lines (of ``textmode.REPEAT_MIN_WORDS`` words or more) that
     #: this many of the batch's text files hold, a site's template lines; 0: off
     drop_repeated: int = 0
+    #: fetch URLs at loopback, private, link-local or reserved addresses too
+    allow_private: bool = False
 
 
 @dataclass
@@ -974,7 +1182,7 @@ def _preload(name: str, metadata: bool = False) -> None:
     """A backend's one-time set-up (``Backend.warm``: imports, stop-lists, models)
     done in the parent, so that forked workers (recycled ones too) start with it;
     and the modules ``process_page`` imports (each worker imported them again)."""
-    from . import formats, fsutil, htmltree, loading, textmode  # noqa: F401
+    from . import formats, fsutil, htmltree, loading, markup, terminal, textmode  # noqa: F401
 
     with contextlib.suppress(Exception):
         shared(name).warm(metadata=metadata)
@@ -1014,20 +1222,41 @@ class BatchRunner:
         cfg = self.config
         if cfg.drop_repeated > 0:
             self.repeated = count_repeats(inputs, cfg).repeated(cfg.drop_repeated)
-        if cfg.outdir is None:
-            return list(inputs), 0
-        outdir = Path(cfg.outdir)
-        outdir.mkdir(parents=True, exist_ok=True)
-        self.manifest = Manifest(outdir / MANIFEST_NAME, resume=cfg.resume)  # locks OUTDIR
-        remove_stale_temp_files(outdir)
-        if not cfg.resume:
-            return list(inputs), 0
+        try:
+            if cfg.warc_output is not None:  # locked first: a refused run changes nothing
+                from .warc import ConversionWriter
+
+                self.warc_out = ConversionWriter(cfg.warc_output)
+            if cfg.outdir is None:
+                if self.warc_out is not None:
+                    self.warc_out.cut(0)
+                return list(inputs), 0
+            outdir = Path(cfg.outdir)
+            outdir.mkdir(parents=True, exist_ok=True)
+            self.manifest = Manifest(outdir / MANIFEST_NAME, resume=cfg.resume)  # locks OUTDIR
+            remove_stale_temp_files(outdir)
+            if not cfg.resume:
+                if self.warc_out is not None:
+                    self.warc_out.cut(0)
+                return list(inputs), 0
+            return self._resume_plan(inputs, outdir)
+        except BaseException:
+            self.close_outputs()
+            raise
+
+    def _resume_plan(self, inputs: list[Input], outdir: Path) -> tuple[list[Input], int]:
+        """``plan`` for a resumed run (see *Resume rule* in the module docstring); cuts
+        the WARC output back to the records of the pages done."""
+        cfg = self.config
+        assert self.manifest is not None
         last = self.manifest.last_records()
-        todo = []
+        done: dict[str, dict[str, Any]] = {}  # source -> its last record, ok
+        settled: set[str] = set()
         for item in inputs:
             rec = last.get(item.source)
             output = item.output(cfg.fmt)
             if is_settled_skip(rec):
+                settled.add(item.source)
                 continue
             if (
                 rec is not None
@@ -1038,9 +1267,20 @@ class BatchRunner:
                 # a file changed since it was done is done again (no stamp: older runs)
                 and (item.kind != "file" or rec.get("file") in (None, file_stamp(item.source)))
             ):
-                continue
-            todo.append(item)
+                done[item.source] = rec
+        if self.warc_out is not None:
+            keep, kept = warc_prefix(done.values(), self.warc_path, self.warc_out.size)
+            self.warc_out.cut(keep)
+            done = {source: rec for source, rec in done.items() if source in kept}
+        todo = [item for item in inputs if item.source not in done and item.source not in settled]
         return todo, len(inputs) - len(todo)
+
+    @property
+    def warc_path(self) -> str | None:
+        """The ``--warc-output`` file as the manifest records name it (absolute)."""
+        if self.config.warc_output is None:
+            return None
+        return str(Path(self.config.warc_output).resolve())
 
     def _task(self, item: Input, page: Page | None = None) -> Task:
         cfg = self.config
@@ -1066,10 +1306,10 @@ class BatchRunner:
             rel = item.output(cfg.fmt)
             task.output, task.output_rel = str(Path(cfg.outdir, rel)), rel
             if cfg.save_html and item.kind == "url":
-                html_rel = item.stem + ".html"
+                html_rel = item.stem + HTML_SUFFIX
                 task.html_output, task.html_rel = str(Path(cfg.outdir, html_rel)), html_rel
             if cfg.audit:
-                audit_rel = item.stem + ".audit.html"
+                audit_rel = item.stem + AUDIT_SUFFIX
                 task.audit_output, task.audit_rel = str(Path(cfg.outdir, audit_rel)), audit_rel
         return task
 
@@ -1078,19 +1318,17 @@ class BatchRunner:
     def emitter(
         self, summary: Summary, on_record: Callable[[dict[str, Any]], None] | None
     ) -> Callable[[dict[str, Any]], None]:
-        """``emit(rec)``: stamps the record, writes its text to ``--warc-output``,
-        appends it to the manifest, counts it and hands it to ``on_record``, in that
-        order. Opens the WARC output (closed by ``close_outputs``)."""
+        """``emit(rec)``: stamps the record, writes its text to ``--warc-output``
+        (unless ``write_warc`` did), appends it to the manifest, counts it and hands it
+        to ``on_record``, in that order. The WARC output is opened by ``plan`` (closed
+        by ``close_outputs``)."""
         cfg = self.config
-        if cfg.warc_output is not None and self.warc_out is None:
-            from .warc import ConversionWriter
-
-            self.warc_out = ConversionWriter(cfg.warc_output, append=cfg.resume)
 
         def emit(rec: dict[str, Any]) -> None:
-            rec["finished"] = _now()
-            if self.warc_out is not None and rec["status"] == "ok":
-                self.warc_out.write(rec, rec.get("text") or "")
+            if not rec.get("finished"):
+                rec["finished"] = _now()
+            if self.warc_out is not None and rec["status"] == "ok" and "warc_end" not in rec:
+                self.write_warc([rec])
             if cfg.outdir is not None:
                 rec.pop("text", None)  # asked for by the WARC output only
             if self.manifest is not None:
@@ -1100,6 +1338,37 @@ class BatchRunner:
                 on_record(rec)
 
         return emit
+
+    def write_warc(self, records: list[dict[str, Any]]) -> None:
+        """Append the ``--warc-output`` records of the ok pages of ``records`` (one
+        ``write`` each), then fsync the file once: before their manifest records are
+        written. Each gets its ``warc_output``, ``warc_offset`` and ``warc_end``; a page
+        whose record cannot be written (a full disk) is ``failed`` instead (its
+        partial record cut back off)."""
+        out = self.warc_out
+        if out is None:
+            return
+        written = []
+        for rec in records:
+            if rec["status"] != "ok" or "warc_end" in rec:
+                continue
+            if not rec.get("finished"):
+                rec["finished"] = _now()
+            try:
+                start, end = out.write(rec, rec.get("text") or "", sync=False)
+            except OutputError as exc:
+                _warc_failed(rec, exc)
+                continue
+            rec.update(warc_output=self.warc_path, warc_offset=start, warc_end=end)
+            written.append(rec)
+        if written:
+            try:
+                out.sync()
+            except OutputError as exc:
+                with contextlib.suppress(OutputError):  # else the next resume cuts them
+                    out.cut(written[0]["warc_offset"])
+                for rec in written:
+                    _warc_failed(rec, exc)
 
     def close_outputs(self) -> None:
         if self.warc_out is not None:
@@ -1112,12 +1381,14 @@ class BatchRunner:
 
     def _commit(self, landed: list[dict[str, Any]], emit: Callable[[dict[str, Any]], None]) -> None:
         """The group commit of a round of finished pages: their files reach the disk
-        (one filesystem sync), then their records the manifest (one fsync)."""
+        (one filesystem sync), their ``--warc-output`` records too (one fsync), then
+        their records the manifest (one fsync)."""
         cfg = self.config
         if cfg.outdir is not None and any(rec["status"] == "ok" for rec in landed):
             from .fsutil import sync_filesystem
 
             sync_filesystem(cfg.outdir)
+        self.write_warc(landed)
         for rec in landed:
             emit(rec)
         if self.manifest is not None:
@@ -1150,6 +1421,7 @@ class BatchRunner:
                 retries=cfg.retries,
                 backoff=cfg.backoff,
                 cache_dir=cfg.cache_dir,
+                allow_private=cfg.allow_private,
             )
             fetch_pool = ThreadPoolExecutor(cfg.fetchers, thread_name_prefix="unboil-fetch")
         # no collections while the backends load: their imports and stop-lists make

@@ -84,6 +84,10 @@ KEYS: dict[str, tuple[str, str]] = {
         f"backends compared by the canary [default: {','.join(CANARY_BACKENDS)}]",
     ),
     "jobs": ("count", "worker processes for scoring [default: 1]"),
+    "allow_private": (
+        "flag",
+        "also fetch canary URLs at loopback, private, link-local or reserved addresses",
+    ),
 }
 
 
@@ -108,6 +112,8 @@ class CheckConfig:
     pages: list[str] = field(default_factory=list)
     agreement_backends: list[str] = field(default_factory=lambda: list(CANARY_BACKENDS))
     jobs: int = 1
+    #: fetch URLs at loopback, private, link-local or reserved addresses too
+    allow_private: bool = False
     #: where each setting came from (key -> file path, "command line" or "default")
     origins: dict[str, str] = field(default_factory=dict)
 
@@ -144,6 +150,9 @@ def _validate(key: str, value: Any, origin: str) -> None:
     elif kind == "path":
         if not isinstance(value, str):
             raise ConfigError(f"{origin}: {key} must be a path")
+    elif kind == "flag":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{origin}: {key} must be true or false, not {value!r}")
     else:  # paths, sources
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
@@ -171,7 +180,7 @@ def config_from_settings(settings: Settings) -> CheckConfig:
                 setattr(config, key, float(value))
         elif kind == "names":
             setattr(config, key, _names(value, key, layer.origin))
-        elif kind == "count":
+        elif kind in ("count", "flag"):
             setattr(config, key, value)
         elif kind == "path":
             setattr(config, key, settings.path(key))
@@ -200,6 +209,8 @@ def gold_digest(goldset: GoldSet) -> str:
             h.update(page.read_bytes())
         except OSError as exc:
             h.update(f"unreadable: {exc.strerror}".encode())
+        except UnboilError as exc:  # SourceError: a gzip bomb
+            h.update(f"unreadable: {exc}".encode())
         gold: Any = page.text if page.text is not None else [page.with_, page.without]
         h.update(b"\0gold\0" + json.dumps(gold, ensure_ascii=False).encode("utf-8"))
     return "sha256:" + h.hexdigest()
@@ -779,9 +790,12 @@ def agreement_canary(
     threshold: float,
     *,
     progress: Callable[[int], None] | None = None,
+    allow_private: bool = False,
 ) -> list[CanaryPage]:
     """Run ``backends`` on each page (no gold) and flag the pages whose mean pairwise
-    agreement is below ``threshold``. A page that cannot be read is flagged too."""
+    agreement is below ``threshold``. A page that cannot be read is flagged too. A URL
+    at a loopback, private, link-local or reserved address is not fetched (the page
+    fails) unless ``allow_private``."""
     from .compare import compare
     from .errors import SourceError
     from .loading import load
@@ -794,7 +808,7 @@ def agreement_canary(
     out = []
     for source in sources:
         try:
-            page = load(source)
+            page = load(source, allow_private=allow_private)
         except SourceError as exc:
             out.append(CanaryPage(source, None, error=exc.cause, flagged=True))
         else:
@@ -870,9 +884,21 @@ def run_check(
             raise ConfigError("--agreement-below needs PAGES... (or pages in the config)")
         with progress("agreement", len(sources)) as advance:
             canary = agreement_canary(
-                sources, config.agreement_backends, config.agreement_below, progress=advance
+                sources,
+                config.agreement_backends,
+                config.agreement_below,
+                progress=advance,
+                allow_private=config.allow_private,
             )
     report = evaluate(runs, config, baseline=None if update else baseline, canary=canary)
+    origin = config.origins.get("allow_private", "default")
+    if config.allow_private and origin != "command line" and any(map(_is_url, config.pages)):
+        # a settings file (one a pull request can edit) lets the canary fetch private
+        # addresses: said in every report
+        report.notes.append(
+            f"allow_private = true in {display_path(origin)}: "
+            "canary URLs at private addresses were fetched"
+        )
     if update and config.baseline is not None and runs:
         update_baseline(report, baseline, config.baseline, allow_regression=allow_regression)
         _sort(report)
@@ -891,7 +917,9 @@ def junit_xml(report: CheckReport) -> str:
     """JUnit XML: a test suite per gold set and backend with one test case per page;
     a suite "overall" with a case per gold set and backend (overall thresholds, the
     baseline's overall F1, gold set digest); a suite "agreement" with a case per
-    canary page. A failed case has one <failure> whose message gives the reasons."""
+    canary page. A failed case has one <failure> whose message gives the reasons.
+    Text from pages and servers is escaped by ElementTree; what XML cannot hold at all
+    (control characters) becomes U+FFFD, so the report always parses."""
     import xml.etree.ElementTree as ET
 
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
@@ -906,7 +934,7 @@ def junit_xml(report: CheckReport) -> str:
         el = ET.SubElement(
             root,
             "testsuite",
-            name=name,
+            name=_xml_text(name),
             tests=str(len(cases)),
             failures=str(fails),
             errors="0",
@@ -917,19 +945,25 @@ def junit_xml(report: CheckReport) -> str:
         )
         for classname, case_name, secs, failures in cases:
             case = ET.SubElement(
-                el, "testcase", classname=classname, name=case_name, time=f"{secs:.3f}"
+                el,
+                "testcase",
+                classname=_xml_text(classname),
+                name=_xml_text(case_name),
+                time=f"{secs:.3f}",
             )
             if failures:
                 fail = ET.SubElement(
                     case,
                     "failure",
-                    message="; ".join(f.reason for f in failures),
+                    message=_xml_text("; ".join(f.reason for f in failures)),
                     type=",".join(dict.fromkeys(f.rule for f in failures)),
                 )
-                fail.text = "\n".join(
-                    f"{f.metric}: {f.reason}"
-                    + (f" (value {f.value}, limit {f.limit})" if f.value is not None else "")
-                    for f in failures
+                fail.text = _xml_text(
+                    "\n".join(
+                        f"{f.metric}: {f.reason}"
+                        + (f" (value {f.value}, limit {f.limit})" if f.value is not None else "")
+                        for f in failures
+                    )
                 )
         total += len(cases)
         failed += fails
@@ -976,8 +1010,28 @@ def junit_xml(report: CheckReport) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
+#: what starts Markdown or HTML inline in a table cell or a list item (links,
+#: images, emphasis, code, HTML, entities, math, @mentions, autolinks): backslashed
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]()<>!|~&$@:#{}]|(?<=[wW]{3})\.")
+#: control characters (newlines too) and what is not a character
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
+
+
 def _md(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text (a page's name, a server's reason phrase, an error) as it reads, and
+    nothing more, in a Markdown table cell or list item of a pull-request comment:
+    ``![pixel](http://...)``, ``<img>``, ``@user`` and bare URLs are shown, not
+    rendered, linked or notified."""
+    return _MD_SPECIAL.sub(r"\\\g<0>", _CONTROL.sub(" ", str(text)))
+
+
+def _xml_text(text: object) -> str:
+    """Text that XML 1.0 can hold: control characters, lone surrogates and
+    non-characters (which make the whole report unreadable) become U+FFFD."""
+    return _XML_INVALID.sub("\ufffd", str(text))
+
+
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _num(x: float | None, signed: bool = False) -> str:

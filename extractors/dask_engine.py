@@ -28,8 +28,11 @@ back.
   once. A partition that kills workers ``distributed.scheduler.allowed-failures``
   times is recorded ``failed`` (``worker died``), as the local engine does.
 - Resume, ``skipped`` WARC records, ``--warc-output`` and the manifest schema are the
-  local engine's (``BatchRunner.plan`` and ``BatchRunner.emitter``). URLs are not
-  taken: fetch them with the local engine.
+  local engine's (``BatchRunner.plan``, ``BatchRunner.write_warc`` and
+  ``BatchRunner.emitter``): the client appends a partition's WARC records and fsyncs
+  the file once before their manifest records. Records of WARC inputs are named by
+  ``batch.name_inputs`` once the workers have listed them. URLs are not taken: fetch
+  them with the local engine.
 """
 
 from __future__ import annotations
@@ -56,8 +59,10 @@ from .batch import (
     _quick_pebble,
     _worker_init,
     base_record,
+    name_inputs,
     process_page,
     remove_stale_temp_files,
+    reserved_names,
     skip_record,
     warc_inputs,
 )
@@ -314,7 +319,8 @@ class DaskRunner(BatchRunner):
         out: list[Input] = []
         for item in inputs:
             out.extend(scanned[item.source] if item.kind == "warc-file" else [item])
-        return out
+        # the records named as the local engine names them (the other stems stay)
+        return name_inputs(out, reserved_names(self.config.outdir, self.config.warc_output))
 
     def _run(
         self,
@@ -386,6 +392,7 @@ class DaskRunner(BatchRunner):
                         base_record(i.source, i.kind, cfg.backend, "failed", error=error)
                         for i in part
                     ]
+                self.write_warc(records)  # the partition's WARC records: one fsync
                 for rec in records:
                     emit(rec)
         finally:

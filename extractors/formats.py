@@ -13,6 +13,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from .terminal import escape_json
+
 if TYPE_CHECKING:
     from .base import Block, Extraction
     from .page import Page
@@ -116,10 +118,10 @@ def record(
 
 
 def to_json_line(rec: dict[str, Any]) -> str:
-    return json.dumps(rec, ensure_ascii=False, default=str) + "\n"
+    return escape_json(json.dumps(rec, ensure_ascii=False, default=str)) + "\n"
 
 
 def to_json(records: list[dict[str, Any]]) -> str:
     """One object for one source, an array for several."""
     data: Any = records[0] if len(records) == 1 else records
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    return escape_json(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n"

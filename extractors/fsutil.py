@@ -39,6 +39,25 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, durable: bo
         raise OutputError(f"{os.fspath(path)}: cannot write: {exc.strerror or exc}") from exc
 
 
+#: the longest file name (bytes) on the file systems unboil writes to
+NAME_MAX = 255
+#: what ``mkstemp`` adds to the prefix: 8 random characters and ``.tmp``
+_TEMP_EXTRA = len("12345678.tmp")
+
+
+def _temp_prefix(name: str) -> str:
+    """``.NAME.``, the temp file's prefix: ``.NAME.XXXXXXXX.tmp`` is the temp file of
+    ``NAME``. A name too long for that (over 241 bytes: a legal name may have 255) is
+    cut at a character boundary, so that the temp name fits in ``NAME_MAX`` bytes."""
+    raw = os.fsencode(name)
+    room = NAME_MAX - _TEMP_EXTRA - 2  # the two dots
+    if len(raw) > room:
+        while room > 1 and raw[room] & 0xC0 == 0x80:  # not inside a UTF-8 character
+            room -= 1
+        name = os.fsdecode(raw[:room])
+    return f".{name}."
+
+
 def _atomic_write(path: str | os.PathLike[str], data: str | bytes, durable: bool) -> None:
     target = Path(os.path.realpath(path))
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -49,7 +68,7 @@ def _atomic_write(path: str | os.PathLike[str], data: str | bytes, durable: bool
                 fh.write(payload)
             return
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target.name), suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)

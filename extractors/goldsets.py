@@ -19,9 +19,7 @@
 
 from __future__ import annotations
 
-import gzip
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,8 +45,14 @@ class GoldPage:
     input_format: str = "html"
 
     def read_bytes(self) -> bytes:
+        """The page's bytes, gunzipped with the cap ``load`` applies (a gzip bomb
+        raises ``SourceError`` once its output passes ``DEFAULT_MAX_BYTES``)."""
+        from .loading import DEFAULT_MAX_BYTES, _gunzip
+
         data = self.path.read_bytes()
-        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        if data[:2] == b"\x1f\x8b":
+            return _gunzip(data, str(self.path), DEFAULT_MAX_BYTES)
+        return data
 
 
 @dataclass
@@ -101,10 +105,8 @@ def _convention(root: Path) -> ExtractOptions:
     conf = root / "unboil-gold.toml"
     if not conf.exists():
         return ExtractOptions()
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    import tomllib
+
     try:
         data = tomllib.loads(conf.read_text("utf-8"))
     except (OSError, ValueError) as exc:

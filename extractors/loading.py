@@ -1,7 +1,8 @@
 """Loading pages: files, gzip, stdin and URLs, decoded to text once.
 
 ``load(source)`` is the entry point: ``-`` reads standard input, ``http://`` and
-``https://`` are fetched with httpx, anything else is a file path. Every source goes
+``https://`` are fetched (``fetching.fetch``: httpx, one deadline, bounded
+decompression, private addresses refused), anything else is a file path. Every source goes
 through ``load_bytes``, which decompresses gzip (recognised by its magic bytes, with a
 cap on the decompressed size), refuses what is not an HTML page, and decodes.
 
@@ -36,17 +37,19 @@ import codecs
 import json
 import os
 import re
+import stat
 import sys
 import time
 import zlib
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import __version__
 from .errors import SourceError
 from .page import Page
 
 if TYPE_CHECKING:
-    import httpx
+    from .fetching import fetch as fetch
+    from .fetching import make_client as make_client
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
@@ -96,12 +99,17 @@ def load(
     max_bytes: int = DEFAULT_MAX_BYTES,
     timeout: float = DEFAULT_TIMEOUT,
     stdin: BinaryIO | None = None,
+    allow_private: bool = False,
 ) -> Page:
-    """Load a page from ``-`` (standard input), an http(s) URL or a file path."""
+    """Load a page from ``-`` (standard input), an http(s) URL or a file path. A URL
+    at a loopback, private, link-local or reserved address is refused unless
+    ``allow_private`` (see ``fetching.fetch``)."""
     if source == "-":
         return _load_stdin(stdin, max_bytes=max_bytes)
     if _is_http_url(source):
-        return fetch(source, timeout=timeout, max_bytes=max_bytes)
+        from .fetching import fetch
+
+        return fetch(source, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
     scheme = _url_scheme(source)
     if (
         scheme is not None
@@ -110,20 +118,64 @@ def load(
         and ("\x00" in source or not os.path.exists(source))
     ):
         raise SourceError(source, f"unsupported URL scheme '{scheme}:' (only http and https)")
-    return load_file(source, max_bytes=max_bytes)
+    return load_file(source, max_bytes=max_bytes, timeout=timeout)
 
 
-def load_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Page:
-    """Read a file (at most ``max_bytes``) and load it as a page."""
+def load_file(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Page:
+    """Read a file (at most ``max_bytes``) and load it as a page. A file that is not a
+    regular one (a named pipe, ``<(command)``, a terminal) is read as its writer sends
+    it, within ``timeout`` seconds."""
     source = str(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except (OSError, ValueError) as exc:
         raise SourceError(source, read_error_cause(exc, path)) from None
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        if regular:
+            os.set_blocking(fd, True)
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(max_bytes + 1)
+        else:
+            data = _read_stream(fd, source, max_bytes, timeout)
+    except OSError as exc:
+        raise SourceError(source, read_error_cause(exc, path)) from None
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise SourceError(source, _too_large(max_bytes))
     return load_bytes(data, source, max_bytes=max_bytes)
+
+
+def _read_stream(fd: int, source: str, max_bytes: int, timeout: float) -> bytes:
+    """Up to ``max_bytes + 1`` bytes of a pipe or device (opened non-blocking), to its
+    end or until ``timeout`` seconds have passed (a SourceError)."""
+    import select
+
+    deadline = time.monotonic() + timeout
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    parts: list[bytes] = []
+    total = 0
+    while total <= max_bytes:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not poller.poll(remaining * 1000):
+            raise SourceError(source, f"timed out after {timeout:g}s waiting for data")
+        try:
+            chunk = os.read(fd, min(_CHUNK, max_bytes + 1 - total))
+        except BlockingIOError:  # a named pipe with no writer yet: poll says readable
+            time.sleep(min(0.05, max(remaining, 0)))
+            continue
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
 
 
 def _load_stdin(stdin: BinaryIO | None, *, max_bytes: int) -> Page:
@@ -645,157 +697,13 @@ def _is_http_url(source: str) -> bool:
     return source[:8].lower().startswith(("http://", "https://"))
 
 
-def make_client(timeout: float = DEFAULT_TIMEOUT) -> httpx.Client:
-    """An httpx client as ``fetch`` makes one: unboil's User-Agent, the timeout, no
-    automatic redirects (``fetch`` follows them itself). Share one across many
-    fetches to reuse connections; the caller closes it."""
-    import httpx
+def __getattr__(name: str) -> Any:
+    # the HTTP side lives in ``fetching`` (it imports this module): imported on first use
+    if name in ("fetch", "make_client"):
+        from . import fetching
 
-    return httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,
-        headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
-    )
-
-
-def fetch(
-    url: str,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    client: httpx.Client | None = None,
-) -> Page:
-    """GET an http(s) URL and load it as a page.
-
-    At most ``MAX_REDIRECTS`` redirects, to http(s) only; the body is streamed and
-    refused past ``max_bytes`` (after Content-Encoding is undone); ``timeout`` bounds
-    every network wait and the whole fetch, redirects and body included. The Page's
-    ``url`` is the final URL.
-    """
-    import urllib.parse
-
-    import httpx
-
-    if not _is_http_url(url):
-        scheme = _url_scheme(url)
-        if scheme is None:
-            raise SourceError(url, "not a URL (an http:// or https:// address is expected)")
-        raise SourceError(url, f"unsupported URL scheme '{scheme}:' (only http and https)")
-    if not urllib.parse.urlsplit(url).hostname:
-        raise SourceError(url, "invalid URL: no host name")
-    own = client is None
-    http = make_client(timeout) if client is None else client
-    try:
-        return _fetch(http, url, timeout=timeout, max_bytes=max_bytes)
-    except SourceError:
-        raise
-    except httpx.TimeoutException:
-        raise SourceError(url, f"timed out after {timeout:g}s") from None
-    except httpx.ConnectError as exc:
-        raise SourceError(url, _connect_reason(exc, url)) from None
-    except httpx.DecodingError as exc:
-        raise SourceError(url, f"cannot decode the response body: {_one_line(exc)}") from None
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError) as exc:
-        raise SourceError(url, f"invalid URL: {_one_line(exc)}") from None
-    except httpx.RemoteProtocolError as exc:
-        raise SourceError(url, f"HTTP protocol error: {_one_line(exc)}") from None
-    except (httpx.HTTPError, httpx.StreamError) as exc:
-        raise SourceError(url, f"HTTP error: {_one_line(exc)}") from None
-    except OSError as exc:
-        raise SourceError(url, f"cannot connect: {_os_reason(exc)}") from None
-    finally:
-        if own:
-            http.close()
-
-
-def _fetch(client: httpx.Client, url: str, *, timeout: float, max_bytes: int) -> Page:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    target = httpx.URL(url)
-    for _ in range(MAX_REDIRECTS + 1):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise SourceError(url, f"timed out after {timeout:g}s")
-        request = client.build_request("GET", target, timeout=httpx.Timeout(remaining))
-        try:
-            response = client.send(request, stream=True, follow_redirects=False)
-        except httpx.InvalidURL as exc:  # httpx resolving a redirect's Location
-            raise SourceError(url, f"redirected to an invalid URL: {_one_line(exc)}") from None
-        try:
-            if response.next_request is not None:
-                target = response.next_request.url
-                if target.scheme not in ("http", "https"):
-                    location = _one_line(response.headers.get("location", str(target)))
-                    raise SourceError(url, f"redirected to a non-HTTP URL: {location}")
-                continue
-            if not response.is_success:
-                raise SourceError(url, _status(response))
-            content_type = response.headers.get("content-type")
-            _check_mime(url, _parse_content_type(content_type)[0])
-            length = response.headers.get("content-length", "").strip()
-            if length.isdigit() and int(length) > max_bytes:
-                raise SourceError(url, _too_large(max_bytes))
-            parts: list[bytes] = []
-            total = 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > max_bytes:
-                    raise SourceError(url, _too_large(max_bytes))
-                if time.monotonic() > deadline:
-                    raise SourceError(url, f"timed out after {timeout:g}s")
-                parts.append(chunk)
-            return load_bytes(
-                b"".join(parts),
-                url,
-                content_type=content_type,
-                url=str(response.url),
-                max_bytes=max_bytes,
-            )
-        finally:
-            response.close()
-    raise SourceError(url, f"too many redirects (more than {MAX_REDIRECTS})")
-
-
-def _status(response: httpx.Response) -> str:
-    reason = response.reason_phrase
-    if not reason:
-        from http import HTTPStatus
-
-        try:
-            reason = HTTPStatus(response.status_code).phrase
-        except ValueError:
-            reason = ""
-    return f"HTTP {response.status_code} {reason}".rstrip()
-
-
-_DNS_HINTS = (
-    "name or service not known",
-    "nodename nor servname",
-    "temporary failure in name resolution",
-    "no address associated",
-    "getaddrinfo failed",
-    "name resolution",
-)
-
-
-def _connect_reason(exc: Exception, url: str) -> str:
-    import socket
-    from urllib.parse import urlsplit
-
-    message = _one_line(exc)
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, socket.gaierror):
-            break
-        cause = cause.__cause__ or cause.__context__
-    if cause is not None or any(hint in message.lower() for hint in _DNS_HINTS):
-        try:
-            host = exc.request.url.host  # type: ignore[attr-defined]
-        except (AttributeError, RuntimeError):  # no request attached
-            host = urlsplit(url).hostname or ""
-        return f"cannot resolve host {host}".rstrip()
-    return f"cannot connect: {_strip_errno(message)}"
+        return getattr(fetching, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- wording

@@ -16,7 +16,9 @@
   as the page URL). It raises ``WarcSkip`` (a ``SourceError``) for a record that
   turns out not to be a page.
 - ``ConversionWriter`` writes the cleaned text as WARC ``conversion`` records
-  (``WARC-Refers-To`` the original record when there is one), one gzip member each.
+  (``WARC-Refers-To`` the original record when there is one), one gzip member each,
+  one ``write`` each, into a file it locks; it reports each record's byte range, and
+  ``cut`` drops what a crashed run left beyond the records a manifest accounts for.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ import base64
 import hashlib
 import io
 import os
+import stat
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import SourceError, UnboilError
+from .errors import OutputError, SourceError, UnboilError
 
 __all__ = [
     "INSTALL",
@@ -124,38 +128,18 @@ def _digest_ok(raw: bytes, digest: str | None) -> bool:
 
 def _decoded(raw: bytes, chunked: bool, encoding: str | None, limit: int) -> bytes:
     """At most ``limit + 1`` bytes of the payload with the transfer (chunked) and
-    content (gzip, deflate, br) encodings undone; raises ``ValueError`` when they do
-    not decode."""
-    import zlib
+    content (gzip, deflate, br: one layer) encodings undone, never decompressing more
+    than that (``fetching.decode_body``: a brotli bomb stops at the limit); raises
+    ``ValueError`` when they do not decode."""
+    from .fetching import decode_body
 
     if chunked:
         from warcio.bufferedreaders import ChunkedDataReader
 
         raw = ChunkedDataReader(io.BytesIO(raw), raise_exceptions=True).read()
-    decomp = (encoding or "").strip().lower()
-    if decomp in ("", "identity", "none"):
-        return raw[: limit + 1]
-    if decomp in ("gzip", "x-gzip", "deflate"):
-        wbits = 16 + zlib.MAX_WBITS if decomp != "deflate" else zlib.MAX_WBITS
-        try:
-            try:
-                return zlib.decompressobj(wbits).decompress(raw, limit + 1)
-            except zlib.error:
-                if decomp != "deflate":
-                    raise
-                return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, limit + 1)
-        except zlib.error as exc:
-            raise ValueError(str(exc)) from None
-    if decomp == "br":
-        try:
-            import brotli  # type: ignore[import-not-found, unused-ignore]
-        except ImportError:
-            raise ValueError("brotli content encoding needs: pip install brotli") from None
-        try:
-            return bytes(brotli.decompress(raw))[: limit + 1]
-        except Exception as exc:
-            raise ValueError(f"brotli: {exc}") from None
-    raise ValueError(f"unsupported content encoding {decomp!r}")
+    step = 1 << 16  # small input pieces: the decoders never copy much of it at a time
+    pieces = (raw[i : i + step] for i in range(0, len(raw), step))
+    return decode_body(pieces, encoding, limit)
 
 
 def _examine(rec: Any, max_bytes: int, full: bool) -> tuple[str | None, str | None, bool, bytes]:
@@ -179,9 +163,11 @@ def _examine(rec: Any, max_bytes: int, full: bool) -> tuple[str | None, str | No
     mime = _mime(content_type)
     if mime not in HTML_TYPES and mime not in GENERIC_TYPES:
         return content_type, f"not HTML ({mime})", False, b""
+    from .loading import _size, _too_large
+
     raw = rec.raw_stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
-        return content_type, f"larger than {max_bytes} bytes", True, b""
+        return content_type, _too_large(max_bytes), True, b""
     if not _digest_ok(raw, _header(rec.rec_headers, "WARC-Payload-Digest")):
         return content_type, "truncated or corrupt record (payload digest mismatch)", True, b""
     chunked = "chunked" in (_header(http, "Transfer-Encoding") or "").lower()
@@ -194,7 +180,8 @@ def _examine(rec: Any, max_bytes: int, full: bool) -> tuple[str | None, str | No
     except Exception as exc:  # zlib.error, brotli.error, ChunkedDataException...
         return content_type, f"broken content encoding: {str(exc) or type(exc).__name__}", True, b""
     if full and len(body) > max_bytes:
-        return content_type, f"larger than {max_bytes} bytes once decoded", True, b""
+        cause = f"decompresses to more than {_size(max_bytes)} (--max-bytes)"
+        return content_type, cause, True, b""
     if mime not in HTML_TYPES:
         head = body[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if not any(tag in head for tag in _SNIFF):
@@ -253,7 +240,8 @@ def scan(path: str | os.PathLike[str], *, max_bytes: int = 10_000_000) -> list[W
             url = _header(rec.rec_headers, "WARC-Target-URI")
             try:
                 content_type, skip, failed, _body = _examine(rec, max_bytes, full=False)
-                rec.raw_stream.read()  # to the end, so that the length is known
+                while rec.raw_stream.read(1 << 16):  # to the end, so that the length is
+                    pass  # known: a piece at a time (a huge payload is never held)
                 offset, length = it.get_record_offset(), it.get_record_length()
             except Exception as exc:
                 at = _safe_offset(it, offset)
@@ -337,23 +325,114 @@ def _charset(content_type: str | None) -> str | None:
 
 class ConversionWriter:
     """Appends the cleaned text of each page to a WARC file as ``conversion`` records
-    (gzip members when the name ends in ``.gz``). Written by one process (the batch
-    parent); each record is flushed and fsynced before the page's manifest record."""
+    (gzip members when the name ends in ``.gz``), for one process at a time: the file
+    is locked (``flock``) while it is open, and a second writer gets an
+    ``OutputError``. Opening it changes nothing in it; ``cut(keep)`` keeps its first
+    ``keep`` bytes (``cut(0)``: a fresh file; the batch keeps the records its manifest
+    accounts for, see ``batch``).
 
-    def __init__(self, path: str | os.PathLike[str], *, append: bool = False) -> None:
+    ``write`` appends one whole record with one ``write`` call and returns its byte
+    range: a crash leaves at most a partial last record, which the next ``cut`` drops.
+    A write that fails (a full disk) is cut back off at once and raises
+    ``OutputError``; if even that fails, the writer refuses every later record (the
+    file stays as it is until the next run cuts it). ``sync`` (or ``write(...,
+    sync=True)``) fsyncs the file: a record is durable before its page's manifest
+    record is written."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         require_warcio()
+        self.path = Path(path)
+        self.gzip = str(path).lower().endswith(".gz")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
+        self._fd: int | None = fd
+        try:
+            self._lock()
+            st = os.fstat(fd)
+        except BaseException:
+            os.close(fd)
+            self._fd = None
+            raise
+        #: a regular file (else a device or a pipe: nothing to cut, sync or count)
+        self.regular = stat.S_ISREG(st.st_mode)
+        self.size = st.st_size if self.regular else 0
+        self._broken: str | None = None
+
+    def _lock(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on Windows
+            return
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # type: ignore[arg-type]
+        except BlockingIOError:
+            raise OutputError(
+                f"{self.path}: another unboil batch is writing this WARC file; wait for "
+                "it or choose another --warc-output"
+            ) from None
+
+    def _error(self, exc: OSError) -> OutputError:
+        return OutputError(f"{self.path}: cannot write: {exc.strerror or exc}")
+
+    def cut(self, keep: int) -> None:
+        """Keep the first ``keep`` bytes (at most the file's size), drop the rest, and
+        make that durable."""
+        if self._fd is None:
+            raise ValueError("WARC output is closed")
+        if not self.regular:
+            return
+        keep = max(0, min(keep, os.fstat(self._fd).st_size))
+        try:
+            os.ftruncate(self._fd, keep)
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise self._error(exc) from None
+        self.size = keep
+        self._broken = None
+
+    def write(self, rec: dict[str, Any], text: str, *, sync: bool = True) -> tuple[int, int]:
+        """Append the conversion record of the manifest record ``rec`` (its text
+        ``text``); its ``(offset, end)`` in the file."""
+        if self._fd is None:
+            raise ValueError("WARC output is closed")
+        if self._broken is not None:
+            raise OutputError(f"{self.path}: cannot write: {self._broken}")
+        data = self._record(rec, text)
+        offset = self.size
+        try:
+            written = 0
+            while written < len(data):  # a regular file takes it all in one write
+                written += os.write(self._fd, data[written:])
+        except OSError as exc:
+            if self.regular:
+                try:  # the partial record off again: the file stays whole records
+                    os.ftruncate(self._fd, offset)
+                except OSError as again:
+                    self._broken = f"an earlier write failed ({again.strerror or again})"
+            raise self._error(exc) from None
+        if self.regular:
+            self.size = offset + len(data)
+        if sync:
+            self.sync()
+        return offset, offset + len(data)
+
+    def sync(self) -> None:
+        """fsync the file (``OutputError`` when that fails)."""
+        if self._fd is not None and self.regular:
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise self._error(exc) from None
+
+    def _record(self, rec: dict[str, Any], text: str) -> bytes:
+        """The record's bytes (one gzip member when the file is gzipped)."""
         from warcio.warcwriter import WARCWriter
 
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if append and self.path.exists():
-            _cut_partial_member(self.path)
-        self._fh: BinaryIO | None = open(self.path, "ab" if append else "wb")  # noqa: SIM115
-        self._writer = WARCWriter(self._fh, gzip=str(path).lower().endswith(".gz"))
-
-    def write(self, rec: dict[str, Any], text: str) -> None:
-        if self._fh is None:
-            raise ValueError("WARC output is closed")
+        buffer = io.BytesIO()
+        writer = WARCWriter(buffer, gzip=self.gzip)
         source = str(rec["source"])
         uri = rec.get("url") or source
         if rec.get("kind") == "file" and "://" not in uri:
@@ -367,46 +446,38 @@ class ConversionWriter:
             if not rid.startswith("offset-"):
                 headers.append(("WARC-Refers-To", f"<{rid}>"))
         headers.append(("X-Unboil-Backend", f"{rec.get('backend')} {rec.get('version') or ''}"))
-        record = self._writer.create_warc_record(
+        record = writer.create_warc_record(
             uri,
             "conversion",
-            payload=io.BytesIO(text.encode("utf-8")),
+            payload=io.BytesIO(text.encode("utf-8", "replace")),
             warc_headers_dict=dict(headers),
         )
-        self._writer.write_record(record)
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        writer.write_record(record)
+        return buffer.getvalue()
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        """Close the file (and release its lock)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> ConversionWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _warc_date(finished: Any) -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if isinstance(finished, str) and finished:
         try:
             when = datetime.fromisoformat(finished)
         except ValueError:
-            when = datetime.now(timezone.utc)
+            when = datetime.now(UTC)
+        if when.tzinfo is None:  # no offset: UTC, as the manifest's times are
+            when = when.replace(tzinfo=UTC)
     else:
-        when = datetime.now(timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _cut_partial_member(path: Path) -> None:
-    """A run killed mid-write leaves half a record at the end: cut it off (by reading
-    the records and truncating after the last whole one)."""
-    good = 0
-    try:
-        with open(path, "rb") as fh:
-            it = _iterator(fh, path)
-            for rec in it:
-                rec.raw_stream.read()
-                good = it.get_record_offset() + it.get_record_length()
-    except Exception:
-        pass
-    if good < path.stat().st_size:
-        os.truncate(path, good)
+        when = datetime.now(UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

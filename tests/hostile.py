@@ -29,6 +29,7 @@ SECRET_FILE = "secret.txt"
 RU = "Привет, мир! Это статья о погоде в Москве, и она довольно длинная."
 JA = "こんにちは世界。これは東京の天気についての記事で、かなり長い文章です。"
 EN = "This is the article paragraph, long enough for every extractor to keep it."
+TEMPLATE_TEXT = "INERT-TEMPLATE-TEXT"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Case:
     big: bool = False
     #: text a correct extraction contains
     expect: str | None = None
+    #: text no extraction, title or metadata may contain
+    absent: str | None = None
 
 
 CASES: tuple[Case, ...] = (
@@ -84,6 +87,36 @@ CASES: tuple[Case, ...] = (
     Case("xxe", "xxe.html", "<!DOCTYPE> with an external entity (a local file)", "page"),
     Case("laughs", "laughs.html", "billion-laughs entity expansion", "page"),
     Case("file_urls", "file-urls.html", "<base href> and links to file:// URLs", "page"),
+    Case(
+        "attributes",
+        "attributes.html",
+        "40,000 attributes on one element (429 KB)",
+        "page",
+        expect=EN,
+    ),
+    Case(
+        "attributes_hidden",
+        "attributes-hidden.html",
+        "60,000 attributes behind quoted '>' values, after a fake tag in a comment",
+        "page",
+        expect=EN,
+    ),
+    Case(
+        "template",
+        "template.html",
+        "<template> content beside the article",
+        "page",
+        expect=EN,
+        absent=TEMPLATE_TEXT,
+    ),
+    Case(
+        "escapes",
+        "escapes.html",
+        "terminal escapes, a bidi override, zero-width spaces in text and title",
+        "page",
+        expect=EN,
+        absent="\x1b",
+    ),
 )
 
 BY_NAME = {case.name: case for case in CASES}
@@ -212,6 +245,22 @@ def contents(name: str, secret_path: Path) -> bytes:
             f'<object data="{secret_url}"></object>'
         )
         return article(*_paragraphs(EN), links, head=head).encode()
+    if name == "attributes":
+        attrs = " ".join(f'data-a{i}="v"' for i in range(40_000))
+        return article(*_paragraphs(EN), head=f"<meta {attrs}>").encode()
+    if name == "attributes_hidden":
+        attrs = "".join(f'a{i}=">"' for i in range(60_000))
+        head = f'<!-- <x title=" --><meta {attrs} c=">">'
+        return article(*_paragraphs(EN), head=head).encode()
+    if name == "template":
+        inert = (
+            f"<template><p>{TEMPLATE_TEXT} {EN}</p><template>{TEMPLATE_TEXT}</template></template>"
+        )
+        paragraphs = _paragraphs(EN)
+        return article(*paragraphs[:2], inert, *paragraphs[2:]).encode()
+    if name == "escapes":
+        tricks = "\x1b]0;pwned\x07 \x1b[2J\u202e\u200b\x9b31m\r"
+        return article(*[f"{p} {tricks}" for p in _paragraphs(EN)], title=f"T{tricks}").encode()
     raise KeyError(name)
 
 

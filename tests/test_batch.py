@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+import plugins
 import pytest
 from click.testing import CliRunner, Result
 
@@ -110,35 +111,9 @@ def test_backends() -> Iterator[None]:
     registry.unregister(FreezeBackend.name)
 
 
-# A backend installed as a plugin (dist-info on PYTHONPATH) for the subprocess tests:
-# slow enough that a run can be killed in the middle.
-SLOW_PLUGIN = """
-import time
-from unboil.extractors.base import Backend, Block, Extraction
-
-class SlowBackend(Backend):
-    name = "test-slow"
-    modules = ()
-
-    def run(self, page, options):
-        time.sleep(0.04)
-        texts = [t.strip() for t in page.tree.itertext() if t.strip()]
-        return Extraction(backend=self.name, blocks=[Block(t) for t in texts])
-"""
-
-
 @pytest.fixture
 def slow_env(tmp_path: Path) -> dict[str, str]:
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "unboil_test_slow.py").write_text(SLOW_PLUGIN)
-    dist = plugins / "unboil_test_slow-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: unboil-test-slow\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[unboil.backends]\ntest-slow = unboil_test_slow:SlowBackend\n"
-    )
-    return {**os.environ, "PYTHONPATH": str(plugins), "NO_COLOR": "1"}
+    return plugins.environment(plugins.install(tmp_path / "plugins"))
 
 
 def make_pages(folder: Path, n: int) -> list[Path]:
@@ -270,12 +245,21 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no pages found" in result.stderr
 
 
-def test_a_named_pipe_in_a_folder_is_not_an_input(tmp_path: Path) -> None:
+def test_a_named_pipe_is_recorded_failed_never_read(tmp_path: Path) -> None:
+    """Reading a named pipe waits for a writer: one in the folder or named on its own
+    is a failed input with its cause, and --drop-repeated (which reads the text inputs
+    in the parent, before any work) does not wait for it either."""
     make_pages(tmp_path / "in", 1)
-    os.mkfifo(tmp_path / "in" / "pipe.html")  # matches the glob; reading it would block
-    result = invoke(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q", "--timeout", "5")
-    assert result.exit_code == 0
-    assert [Path(r["source"]).name for r in manifest(tmp_path / "out")] == ["page00.html"]
+    os.mkfifo(tmp_path / "in" / "pipe.html")  # matches the glob
+    os.mkfifo(tmp_path / "named.txt")
+    args = [str(tmp_path / "in"), str(tmp_path / "named.txt"), "-o", str(tmp_path / "out")]
+    result = invoke(*args, "-q", "--timeout", "5", "--drop-repeated", "2")
+    assert result.exit_code == ExitStatus.SOURCES_FAILED
+    records = {Path(r["source"]).name: r for r in manifest(tmp_path / "out")}
+    assert records["page00.html"]["status"] == "ok"
+    for name in ("pipe.html", "named.txt"):
+        assert records[name]["status"] == "failed"
+        assert records[name]["error"] == "not a regular file (a named pipe)"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="PATH_MAX of Linux")
@@ -455,6 +439,7 @@ def test_url_list(tmp_path: Path, http_server: Any) -> None:
     result = invoke(
         "--urls",
         str(urls),
+        "--allow-private",
         "-o",
         str(out),
         "--timeout",
@@ -485,7 +470,16 @@ def test_url_list(tmp_path: Path, http_server: Any) -> None:
 
     # the cache answers a second run (the good page is not fetched again)
     before = http_server.hits("/good.html")
-    result = invoke("--urls", "-", "-f", "jsonl", "--cache", str(tmp_path / "cache"), input=good)
+    result = invoke(
+        "--urls",
+        "-",
+        "--allow-private",
+        "-f",
+        "jsonl",
+        "--cache",
+        str(tmp_path / "cache"),
+        input=good,
+    )
     assert result.exit_code == 0
     assert http_server.hits("/good.html") == before
     assert json.loads(result.stdout)["source"] == good
@@ -498,7 +492,7 @@ def test_retries_end_within_the_timeout(tmp_path: Path, http_server: Any) -> Non
     """--timeout bounds a URL's retries and their waits: with 1 s, after the first
     retry (0.5 s) the next wait (1 s) would pass it, so no third request is made."""
     broken = http_server.flaky("/always-500", page_html(4), failures=100, status=500)
-    result = invoke("--urls", "-", "-f", "jsonl", "--timeout", "1", input=broken)
+    result = invoke("--urls", "-", "--allow-private", "-f", "jsonl", "--timeout", "1", input=broken)
     assert result.exit_code == ExitStatus.SOURCES_FAILED
     assert http_server.hits("/always-500") == 2  # 4 (3 retries) before
     assert json.loads(result.stdout)["error"] == "HTTP 500 Internal Server Error"

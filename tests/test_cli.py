@@ -91,7 +91,7 @@ def test_gzip_page_whatever_its_name(tmp_path: Path) -> None:
 
 def test_url(http_server: Any) -> None:
     http_server.add("/news/kim.html", SEED.read_bytes(), headers={"Content-Type": "text/html"})
-    result = invoke("-f", "jsonl", http_server.url("/news/kim.html"))
+    result = invoke("-f", "jsonl", "--allow-private", http_server.url("/news/kim.html"))
     assert result.exit_code == 0, result.stderr
     rec = json.loads(result.stdout)
     assert SEED_FIRST in rec["text"]
@@ -101,7 +101,7 @@ def test_url(http_server: Any) -> None:
 def test_url_errors_are_one_line_and_the_rest_goes_on(http_server: Any) -> None:
     http_server.add("/ok.html", SEED.read_bytes(), headers={"Content-Type": "text/html"})
     http_server.add("/gone", b"<html>gone</html>", status=404)
-    result = invoke(http_server.url("/gone"), http_server.url("/ok.html"))
+    result = invoke("--allow-private", http_server.url("/gone"), http_server.url("/ok.html"))
     assert result.exit_code == ExitStatus.SOURCES_FAILED
     line = assert_one_line_error(result, http_server.url("/gone"))
     assert "404" in line
@@ -115,14 +115,14 @@ def test_unreachable_url() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/x.html"
-    result = invoke(url)
+    result = invoke("--allow-private", url)
     assert result.exit_code == ExitStatus.SOURCES_FAILED
     assert_one_line_error(result, url)
 
 
 def test_url_timeout(http_server: Any) -> None:
     http_server.hang("/slow", seconds=5)
-    result = invoke("--timeout", "0.5", http_server.url("/slow"))
+    result = invoke("--timeout", "0.5", "--allow-private", http_server.url("/slow"))
     assert result.exit_code == ExitStatus.SOURCES_FAILED
     assert "timed out" in assert_one_line_error(result, http_server.url("/slow"))
 

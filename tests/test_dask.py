@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from plugins import install as install_plugin
 
 pytest.importorskip("distributed")
 pytest.importorskip("warcio")
@@ -101,14 +102,7 @@ def make_warc(path: Path, n: int) -> None:
 
 @pytest.fixture(scope="module")
 def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    plugins = tmp_path_factory.mktemp("plugins")
-    (plugins / "unboil_test_slow.py").write_text(PLUGIN)
-    dist = plugins / "unboil_test_slow-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: unboil-test-slow\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[unboil.backends]\ntest-slow = unboil_test_slow:SlowBackend\n"
-    )
+    plugins = install_plugin(tmp_path_factory.mktemp("plugins"), PLUGIN)
     # the local engine (forked workers) gets the class registered in-process
     spec = importlib.util.spec_from_file_location(
         "unboil_test_slow", plugins / "unboil_test_slow.py"
@@ -296,3 +290,45 @@ def test_worker_killed_mid_run_every_page_exactly_once(tmp_path: Path, client: A
     assert summary.counts["ok"] == 60
     assert comparable(out) == comparable(local)
     assert tree(out) == tree(local)  # no temp files left behind either
+
+
+def test_brotli_bomb_record_scanned_on_the_workers_bounded(tmp_path: Path, client: Any) -> None:
+    """A WARC record whose brotli payload inflates to 1 GiB: the workers scan it (2 KB
+    decoded) and load it (refused at --max-bytes) without their memory growing
+    (brotli.decompress of the whole payload took a scanning worker past 2 GB)."""
+    import resource
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    brotli = pytest.importorskip("brotli")
+    c = brotli.Compressor(quality=5, lgwin=24)
+    zeros = b"\0" * (16 << 20)
+    bomb = b"".join(c.process(zeros) for _ in range(64)) + c.finish()  # 1 GiB of zeros
+    path = tmp_path / "bomb.warc.gz"
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        for uri, body, encoding in (("http://ex.com/bomb", bomb, [("Content-Encoding", "br")]),
+                                    ("http://ex.com/page", page_html(1).encode(), [])):  # fmt: skip
+            http = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html"), *encoding], protocol="HTTP/1.1"
+            )
+            w.write_record(
+                w.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=http)
+            )
+
+    def peak_mb() -> int:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+    before = client.run(peak_mb)
+    out = tmp_path / "out"
+    _runner, summary = run_dask([str(path)], config(out), client)
+    after = client.run(peak_mb)
+    # a worker started since (none, unless one was replaced) is held to 600 MB in all
+    assert all(after[w] < before.get(w, 300) + 300 for w in after), (before, after)
+    recs = read_manifest(out / MANIFEST_NAME)
+    assert sorted((r["status"], r["error"]) for r in recs) == [
+        ("failed", "decompresses to more than 20 MB (--max-bytes)"),
+        ("ok", None),
+    ]
+    assert summary.counts["ok"] == 1

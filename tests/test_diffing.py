@@ -444,7 +444,7 @@ def test_stdin_source() -> None:
 
 def test_url_source(http_server: Any) -> None:
     url = http_server.add("/seed.html", SEED.read_bytes())
-    result = invoke(url, "--stripped", "-b", "trafilatura", "--stat")
+    result = invoke(url, "--allow-private", "--stripped", "-b", "trafilatura", "--stat")
     assert result.exit_code == ExitStatus.CHECK_FAILED
     assert result.stdout.startswith(f"{url}: alltext -> trafilatura: blocks:")
     assert http_server.hits("/seed.html") == 1  # loaded once for both sides

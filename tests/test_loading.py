@@ -10,6 +10,7 @@ import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 import zlib
@@ -167,12 +168,18 @@ def test_directory(tmp_path: Path) -> None:
 
 
 def test_permission_denied(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def deny(*args: object, **kwargs: object) -> None:
-        raise PermissionError(13, "Permission denied")
+    secret = tmp_path / "secret.html"
+    secret.write_text("<p>x</p>")
+    real_open = os.open
 
-    monkeypatch.setattr(loading, "open", deny, raising=False)
+    def deny(path: object, *args: object, **kwargs: object) -> int:
+        if str(path) == str(secret):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loading.os, "open", deny)
     with pytest.raises(SourceError) as info:
-        load_file(tmp_path / "secret.html")
+        load_file(secret)
     assert info.value.cause == "permission denied"
 
 
@@ -523,7 +530,7 @@ def test_a_few_invalid_bytes_in_an_undeclared_utf8_page() -> None:
 def test_fetch_page(http_server) -> None:
     html = doc("Über den Wolken")
     url = http_server.add("/page", html.encode(), content_type="text/html; charset=utf-8")
-    page = fetch(url, timeout=5)
+    page = fetch(url, timeout=5, allow_private=True)
     assert page.html == html
     assert page.url == url and page.source == url
     assert page.content_type == "text/html; charset=utf-8"
@@ -534,20 +541,20 @@ def test_fetch_page(http_server) -> None:
 
 def test_load_dispatches_urls(http_server) -> None:
     url = http_server.add("/x?a=1", doc("query").encode())
-    assert "query" in load(url, timeout=5).html
+    assert "query" in load(url, timeout=5, allow_private=True).html
 
 
 def test_fetch_charset_from_header(http_server) -> None:
     html = doc(RU)
     url = http_server.add("/ru", html.encode("cp1251"), content_type="text/html; charset=cp1251")
-    page = fetch(url, timeout=5)
+    page = fetch(url, timeout=5, allow_private=True)
     assert page.html == html
     assert (page.encoding, page.encoding_source) == ("cp1251", "http-header")
 
 
 def test_fetch_without_content_type(http_server) -> None:
     url = http_server.add("/bare", doc("bare").encode(), content_type=None)
-    assert "bare" in fetch(url, timeout=5).html
+    assert "bare" in fetch(url, timeout=5, allow_private=True).html
 
 
 @pytest.mark.parametrize(
@@ -556,7 +563,7 @@ def test_fetch_without_content_type(http_server) -> None:
 def test_fetch_http_errors(http_server, status: int, cause: str) -> None:
     url = http_server.add("/err", doc("error page").encode(), status=status)
     with pytest.raises(SourceError) as info:
-        fetch(url, timeout=5)
+        fetch(url, timeout=5, allow_private=True)
     assert info.value.cause == cause
     assert info.value.source == url
 
@@ -564,8 +571,8 @@ def test_fetch_http_errors(http_server, status: int, cause: str) -> None:
 def test_flaky_route(http_server) -> None:
     url = http_server.flaky("/flaky", doc("finally").encode(), failures=1)
     with pytest.raises(SourceError, match="HTTP 500"):
-        fetch(url, timeout=5)
-    assert "finally" in fetch(url, timeout=5).html
+        fetch(url, timeout=5, allow_private=True)
+    assert "finally" in fetch(url, timeout=5, allow_private=True).html
     assert http_server.hits("/flaky") == 2
 
 
@@ -573,7 +580,7 @@ def test_flaky_route(http_server) -> None:
 def test_redirects_followed(http_server, hops: int) -> None:
     final = http_server.add("/final", doc("landed").encode())
     start = http_server.redirect_chain("/start", hops, "/final")
-    page = fetch(start, timeout=5)
+    page = fetch(start, timeout=5, allow_private=True)
     assert "landed" in page.html
     assert page.url == final
     assert page.source == start
@@ -584,7 +591,7 @@ def test_too_many_redirects(http_server) -> None:
     http_server.add("/final", doc("never").encode())
     start = http_server.redirect_chain("/start", MAX_REDIRECTS + 1, "/final")
     with pytest.raises(SourceError) as info:
-        fetch(start, timeout=5)
+        fetch(start, timeout=5, allow_private=True)
     assert info.value.cause == "too many redirects (more than 5)"
     assert http_server.hits("/final") == 0
 
@@ -593,20 +600,20 @@ def test_redirect_loop(http_server) -> None:
     http_server.redirect("/a", "/b")
     url = http_server.redirect("/b", "/a")
     with pytest.raises(SourceError, match="too many redirects"):
-        fetch(url, timeout=5)
+        fetch(url, timeout=5, allow_private=True)
 
 
 def test_redirect_to_file_refused(http_server) -> None:
     url = http_server.redirect("/evil", "file:///etc/passwd")
     with pytest.raises(SourceError) as info:
-        fetch(url, timeout=5)
+        fetch(url, timeout=5, allow_private=True)
     assert info.value.cause == "redirected to a non-HTTP URL: file:///etc/passwd"
 
 
 def test_redirect_to_javascript_refused(http_server) -> None:
     url = http_server.redirect("/js", "javascript:alert(1)")
     with pytest.raises(SourceError, match="redirected to an invalid URL"):
-        fetch(url, timeout=5)
+        fetch(url, timeout=5, allow_private=True)
 
 
 def test_fetch_body_cut_short(http_server) -> None:
@@ -615,7 +622,7 @@ def test_fetch_body_cut_short(http_server) -> None:
 
     url = http_server.handle("/cut", cut)
     with pytest.raises(SourceError) as info:
-        fetch(url, timeout=5)
+        fetch(url, timeout=5, allow_private=True)
     assert info.value.cause.startswith("HTTP protocol error: peer closed connection")
 
 
@@ -626,7 +633,7 @@ def test_fetch_body_cut_short(http_server) -> None:
 def test_fetch_wrong_content_type(http_server, content_type: str, kind: str) -> None:
     url = http_server.add("/doc", doc("x").encode(), content_type=content_type)
     with pytest.raises(NotHtml) as info:
-        fetch(url, timeout=5)
+        fetch(url, timeout=5, allow_private=True)
     assert info.value.cause == f"content type {content_type} is not HTML"
     assert info.value.kind == kind
 
@@ -634,7 +641,7 @@ def test_fetch_wrong_content_type(http_server, content_type: str, kind: str) -> 
 def test_fetch_content_encoding_gzip(http_server) -> None:
     html = doc("encoded " * 50)
     url = http_server.add("/gz", gzip.compress(html.encode()), headers={"Content-Encoding": "gzip"})
-    page = fetch(url, timeout=5)
+    page = fetch(url, timeout=5, allow_private=True)
     assert page.html == html
     assert page.raw == html.encode()
 
@@ -642,14 +649,14 @@ def test_fetch_content_encoding_gzip(http_server) -> None:
 def test_fetch_gzip_body_without_content_encoding(http_server) -> None:
     html = doc("raw gzip")
     url = http_server.add("/page.html.gz", gzip.compress(html.encode()), content_type=None)
-    assert fetch(url, timeout=5).html == html
+    assert fetch(url, timeout=5, allow_private=True).html == html
 
 
 @pytest.mark.parametrize("content_length", [True, False])
 def test_fetch_body_too_large(http_server, content_length: bool) -> None:
     url = http_server.add("/big", doc("x" * 5000).encode(), content_length=content_length)
     with pytest.raises(SourceError) as info:
-        fetch(url, timeout=5, max_bytes=1000)
+        fetch(url, timeout=5, allow_private=True, max_bytes=1000)
     assert info.value.cause == "larger than 1000 bytes (--max-bytes)"
 
 
@@ -657,7 +664,7 @@ def test_fetch_endless_body(http_server) -> None:
     url = http_server.endless("/endless")
     start = time.monotonic()
     with pytest.raises(SourceError) as info:
-        fetch(url, timeout=5, max_bytes=100_000)
+        fetch(url, timeout=5, allow_private=True, max_bytes=100_000)
     assert info.value.cause == "larger than 97.7 KB (--max-bytes)"
     assert time.monotonic() - start < 3
 
@@ -666,7 +673,7 @@ def test_fetch_hang_times_out(http_server) -> None:
     url = http_server.hang("/hang", 10)
     start = time.monotonic()
     with pytest.raises(SourceError) as info:
-        fetch(url, timeout=0.5)
+        fetch(url, timeout=0.5, allow_private=True)
     assert info.value.cause == "timed out after 0.5s"
     assert time.monotonic() - start < 2
 
@@ -676,7 +683,7 @@ def test_fetch_slow_drip_hits_the_deadline(http_server) -> None:
     url = http_server.drip("/drip", doc("drip " * 20), interval=0.05)
     start = time.monotonic()
     with pytest.raises(SourceError) as info:
-        fetch(url, timeout=0.5)
+        fetch(url, timeout=0.5, allow_private=True)
     assert info.value.cause == "timed out after 0.5s"
     assert time.monotonic() - start < 2
 
@@ -686,7 +693,7 @@ def test_fetch_unreachable_port() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with pytest.raises(SourceError) as info:
-        fetch(f"http://127.0.0.1:{port}/", timeout=2)
+        fetch(f"http://127.0.0.1:{port}/", timeout=2, allow_private=True)
     assert info.value.cause == "cannot connect: Connection refused"
 
 
@@ -708,8 +715,8 @@ def test_fetch_dns_failure() -> None:
 def test_fetch_with_a_shared_client(http_server) -> None:
     url = http_server.add("/shared", doc("shared").encode())
     with loading.make_client(timeout=5) as client:
-        assert "shared" in fetch(url, client=client).html
-        assert "shared" in fetch(url, client=client).html
+        assert "shared" in fetch(url, client=client, allow_private=True).html
+        assert "shared" in fetch(url, client=client, allow_private=True).html
         assert not client.is_closed
 
 
@@ -747,3 +754,45 @@ def test_decimal_cap_wording() -> None:
     assert refused(b" " * 20_000_001, max_bytes=20_000_000).cause == (
         "larger than 20 MB (--max-bytes)"
     )
+
+
+# --------------------------------------------------------------------------- not files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_named_pipe_without_a_writer_times_out(tmp_path: Path) -> None:
+    """A named pipe nobody writes to held ``unboil --timeout 3 fifo.html`` forever."""
+    pipe = tmp_path / "fifo.html"
+    os.mkfifo(pipe)
+    start = time.monotonic()
+    with pytest.raises(SourceError) as info:
+        load(str(pipe), timeout=1)
+    assert info.value.cause == "timed out after 1s waiting for data"
+    assert time.monotonic() - start < 10  # generous: about one second
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_named_pipe_is_read_as_its_writer_sends_it(tmp_path: Path) -> None:
+    """``unboil <(curl -s URL)`` reads a pipe: what its writer sends, to the end."""
+    pipe = tmp_path / "fifo.html"
+    os.mkfifo(pipe)
+    html = "<html><body><p>" + "written slowly " * 2000 + "</p></body></html>"
+
+    def write() -> None:
+        with open(pipe, "w") as f:
+            for i in range(0, len(html), 4096):
+                f.write(html[i : i + 4096])
+                f.flush()
+                time.sleep(0.01)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    page = load(str(pipe), timeout=20)
+    writer.join()
+    assert page.html == html
+
+
+def test_a_device_is_read_up_to_the_cap() -> None:
+    with pytest.raises(SourceError) as info:
+        load("/dev/zero", max_bytes=1000)
+    assert info.value.cause == "larger than 1000 bytes (--max-bytes)"
