@@ -104,6 +104,21 @@ def evaluate(pairs: Iterable[tuple[str, str]]) -> Score:
     return aggregate((score_page(p, g), tokens(p) == tokens(g)) for p, g in pairs)
 
 
+def word_f1(predicted: str, gold: str) -> float:
+    """The WCXB benchmark's page metric: the F1 of the bags of lower-cased ``\\w+``
+    words of the two texts (1 when both are empty). Its figure for a collection is the
+    mean over pages."""
+    pred = Counter(t.lower() for t in tokens(predicted))
+    true = Counter(t.lower() for t in tokens(gold))
+    if not pred and not true:
+        return 1.0
+    common = sum((pred & true).values())
+    if not common:
+        return 0.0
+    p, r = common / sum(pred.values()), common / sum(true.values())
+    return 2 * p * r / (p + r)
+
+
 def agreement(a: str, b: str) -> float:
     """Symmetric agreement of two extractions: the shingle F1 of one against the other
     (1.0 when both are empty)."""
