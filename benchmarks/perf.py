@@ -10,7 +10,8 @@
    library call on the same decoded page, and the lxml parse alone (the floor);
 4. consensus against the sum of its members' bare calls, and against trafilatura alone
    (each parsing the page);
-5. consensus voting alone (members' outputs given) on a page of about 5,000 blocks.
+5. consensus voting alone (members' outputs given) on pages of about 1,250, 2,500 and
+   5,000 blocks, against the members' own runs on them.
 
 Medians; the results go to stdout and, with ``--write``, to benchmarks/RESULTS.md.
 unboil's modules are byte-compiled first, as ``pip install`` does for the libraries
@@ -206,16 +207,16 @@ def per_page(n: int) -> list[tuple[str, float, float]]:
     return rows
 
 
-def voting_5000(runs: int) -> tuple[int, float]:
-    """Blocks and median ms of consensus voting (segmentation, features, model,
-    combination; the members' outputs given) on a generated page of ~5,000 blocks."""
+def voting(runs: int) -> list[tuple[int, float, float]]:
+    """Consensus voting (segmentation, features, leader, model, combination; the
+    members' outputs given) on generated pages of ~1,250, 2,500 and 5,000 blocks: for
+    each, its blocks, the median ms of the vote and of the members' own runs on it."""
     import random
 
     from unboil.extractors import consensus as cons
     from unboil.extractors.blocks import segment
     from unboil.extractors.page import Page
 
-    rng = random.Random(0)
     words = [
         "the",
         "a",
@@ -238,22 +239,29 @@ def voting_5000(runs: int) -> tuple[int, float]:
         "it",
         "said",
     ]
-    paras = "".join(
-        "<p>"
-        + " ".join(rng.choice(words) for _ in range(rng.randint(8, 40)))
-        + ".</p>"
-        + ("<div class='share'><a href='#'>Share</a></div>" if i % 7 == 0 else "")
-        for i in range(4300)
-    )
-    page = Page.from_html(f"<html><body><article>{paras}</article></body></html>")
-    members = cons.run_members(page)
-    cons.consensus(page, members=members)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+    out = []
+    for paragraphs in (1075, 2150, 4300):
+        rng = random.Random(0)
+        paras = "".join(
+            "<p>"
+            + " ".join(rng.choice(words) for _ in range(rng.randint(8, 40)))
+            + ".</p>"
+            + ("<div class='share'><a href='#'>Share</a></div>" if i % 7 == 0 else "")
+            for i in range(paragraphs)
+        )
+        page = Page.from_html(f"<html><body><article>{paras}</article></body></html>")
+        members = cons.run_members(page)
         cons.consensus(page, members=members)
-        times.append((time.perf_counter() - start) * 1000)
-    return len(segment(page.tree)), statistics.median(times)
+        vote, own = [], []
+        for _ in range(runs):
+            start = time.perf_counter()
+            cons.run_members(page)
+            own.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            cons.consensus(page, members=members)
+            vote.append((time.perf_counter() - start) * 1000)
+        out.append((len(segment(page.tree)), statistics.median(vote), statistics.median(own)))
+    return out
 
 
 def main() -> None:
@@ -301,11 +309,19 @@ def main() -> None:
             )
             continue
         out.append(f"| {name} | {bare_ms:.2f} | {ours_ms:.2f} | {ours_ms / bare_ms - 1:+.0%} |")
-    blocks, ms = voting_5000(max(3, args.runs // 2))
     out.append(
-        f"\n## Consensus voting on a big page\n\n{blocks} blocks, members' outputs given: "
-        f"{ms:.0f} ms (goal: under 50 ms)\n"
+        "\n## Consensus voting on big pages\n\nThe vote alone (members' outputs given) "
+        "against the members' own runs on the same page (goal: at most 15% on 5,000 "
+        "blocks, and linear: the same ms per block at every size).\n"
     )
+    out.append("| blocks | vote ms | members ms | vote / members | vote µs per block |")
+    out.append("|---|---|---|---|---|")
+    for blocks, vote_ms, members_ms in voting(max(3, args.runs // 2)):
+        out.append(
+            f"| {blocks} | {vote_ms:.0f} | {members_ms:.0f} | {vote_ms / members_ms:.0%} "
+            f"| {1000 * vote_ms / blocks:.0f} |"
+        )
+    out.append("")
     header = (
         f"# Performance\n\nMeasured {date.today()} by `benchmarks/perf.py` on "
         f"{platform.machine()} ({platform.python_implementation()} "

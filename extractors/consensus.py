@@ -11,15 +11,20 @@ not a re-assembly of DOM blocks: that alone would cost about .009 F1) and
 - leave titles, leads and captions to the user's options, never to the model (the
   model is not trained on them: their inclusion is a convention of each gold set).
 
-The strongest member is the first of ``MEMBERS`` that returned more than almost
-nothing. The model is a JSON file (``models/consensus.json``) of tree arrays, evaluated
-with numpy, loaded once per process; ``benchmarks/train_consensus.py`` trains it.
+The strongest member is the first that returned more than almost nothing, in the order
+the leader model ranks the members on this page (``Leader``: each member's predicted
+word F1, from ``pagekind.leader_features``); where the leader model predicts that the
+first member's own text beats the vote, that text is kept whole but for an appeal.
+Without a leader model the order is ``MEMBERS``. The model is a JSON file
+(``models/consensus.json``) of tree arrays, evaluated with numpy, loaded once per
+process; ``benchmarks/train_consensus.py`` trains it on three collections.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import statistics
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,6 +45,7 @@ from .blocks import (
     unseen_texts,
     vote_features,
 )
+from .blocks import feature_names as blocks_feature_names
 from .scoring import tokens
 
 if TYPE_CHECKING:
@@ -66,7 +72,19 @@ MIN_WORDS = 10
 #: the votes (the members keep such boxes when they sit inside the article container),
 #: unless that would remove at least this share of the strongest member's text.
 VETO_MAX_SHARE = 0.5
+#: the rule above applies (the training script compares without it)
+VETO = True
+#: blocks of an appeal for support told by its words (``textmode.appeals``: a short
+#: line asking for support or donations and the blocks up to the next such line) are
+#: not kept either
+APPEALS = True
 MIN_SHARE = 0.1
+#: the strongest member's text that no visible block holds is dropped when it is the
+#: text of hidden elements, unless the visible blocks hold less than this share of the
+#: member's words and the member found at least ``SHOWN_MIN_WORDS`` (a "Please enable
+#: JavaScript" line alone is no article)
+SHOWN_MIN_SHARE = 0.2
+SHOWN_MIN_WORDS = 50
 
 MODEL_PATH = Path(__file__).with_name("models") / "consensus.json"
 
@@ -124,6 +142,9 @@ class TreeModel:
         self.missing_left = np.array(missing, dtype=bool)
         self.leaf = np.array(leaf, dtype=bool)
         self.depth = int(data.get("max_depth") or 64)
+        #: which member leads on a page (None: the first of ``members`` that returned
+        #: more than almost nothing)
+        self.leader = Leader.of(data["leader"]) if data.get("leader") else None
         # one child table for the whole forest: ``child[node + N * went_left]``; a leaf
         # is its own child, so every row can walk ``depth`` steps without a mask
         n_nodes = len(feature)
@@ -205,6 +226,46 @@ class TreeModel:
             )
         out: np.ndarray = 1.0 / (1.0 + np.exp(-self.raw(X)))
         return out
+
+
+@dataclass
+class Leader:
+    """One regression forest per member, predicting the member's word F1 on a page
+    from ``pagekind.leader_features``: the members ranked by it lead in that order.
+    With ``voted``, a forest predicting the voted text's word F1 on the page: where the
+    leading member is predicted to beat the vote by ``margin``, its own text is kept
+    (a forum thread, a listing: pages where the vote of news-trained habits loses)."""
+
+    members: list[str]
+    features: list[str]
+    models: list[TreeModel]
+    voted: TreeModel | None = None
+    margin: float = 0.0
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> Leader:
+        features = list(data["features"])
+        models = [TreeModel({**arrays, "features": features}) for arrays in data["models"]]
+        voted = data.get("voted")
+        return cls(
+            list(data["members"]),
+            features,
+            models,
+            TreeModel({**voted, "features": features}) if voted else None,
+            float(data.get("margin", 0.0)),
+        )
+
+    def predict(self, row: np.ndarray) -> list[float]:
+        if row.shape[1] != len(self.features):
+            raise ValueError(f"the leader model reads {len(self.features)} features")
+        return [float(m.raw(row)[0]) for m in self.models]
+
+    def choose(self, row: np.ndarray) -> tuple[list[str], bool]:
+        """The members ranked, and whether the first one's own text beats the vote."""
+        scores = self.predict(row)
+        ranked = sorted(zip(scores, self.members, strict=True), key=lambda x: -x[0])
+        own = self.voted is not None and ranked[0][0] > float(self.voted.raw(row)[0]) + self.margin
+        return [m for _, m in ranked], own
 
 
 def export_trees(clf: Any, features: Sequence[str]) -> dict[str, Any]:
@@ -329,6 +390,8 @@ class Prepared:
     tokens: dict[str, list[list[str]]]
     #: the parsed page (for ``unseen_texts`` when a member's block is nowhere visible)
     root: Any = None
+    #: the leader model's call: the strongest member's own text, not the vote
+    own: bool = False
 
     def ranked(self) -> list[Extraction]:
         """The members' results that succeeded, the strongest member's first (the
@@ -337,20 +400,41 @@ class Prepared:
         return [ex for ex in found if ex is not None and ex.ok]
 
 
+def feature_names(n_members: int) -> list[str]:
+    """The model's columns: ``blocks.feature_names`` then ``pagekind.FEATURES``."""
+    from . import pagekind
+
+    return blocks_feature_names(n_members) + list(pagekind.FEATURES)
+
+
 def prepare(
-    page: Page, members: Mapping[str, Extraction], order: Sequence[str] = MEMBERS
+    page: Page,
+    members: Mapping[str, Extraction],
+    order: Sequence[str] = MEMBERS,
+    leader: Leader | None = None,
 ) -> Prepared:
+    """The page's blocks, the members' votes and the features. The member of record is
+    the first of ``order`` that returned more than almost nothing; with a ``leader``
+    model, ``order`` is the members as it ranks them on this page."""
+    import numpy as np
+
+    from . import pagekind
+
     root = page.tree
     blocks = segment(root)
     assign_roles(blocks, root)
     toks = member_tokens(members, {b.text: b.toks for b in blocks})
+    own = False
+    if leader is not None:
+        row = pagekind.leader_features(page.html, blocks, [toks.get(m, []) for m in leader.members])
+        order, own = leader.choose(row)
     strong = strongest(members, order, toks)
     # the strongest member first: the model reads members by rank, so that a fallback
     # member of record is read as trafilatura usually is
     ranked = [strong] + [m for m in order if m != strong]
     votes = member_votes(blocks, toks, ranked)
-    X = vote_features(blocks, votes, strong)
-    return Prepared(blocks, votes, X, strong, dict(members), toks, root)
+    X = np.hstack([vote_features(blocks, votes, strong), pagekind.features(page.html, blocks)])
+    return Prepared(blocks, votes, X, strong, dict(members), toks, root, own)
 
 
 # -- combining -------------------------------------------------------------------------
@@ -421,8 +505,12 @@ def combine(
 ) -> tuple[list[Block], list[BlockVote]]:
     """The kept text (the strongest member's own blocks where it has the span) and a
     vote for every DOM block. A block of the strongest member is dropped below
-    ``drop_below``; a block it did not keep is added from ``add_above`` up."""
+    ``drop_below``; a block it did not keep is added from ``add_above`` up. Where the
+    leader model chose the strongest member's own text (``prep.own``), its blocks are
+    kept but for an appeal for support, and nothing is added."""
     options = options or ExtractOptions()
+    if prep.own:
+        drop_below, add_above = 0.0, math.inf
     blocks = prep.blocks
     strong = prep.members.get(prep.strongest)
     own = list(strong.blocks) if strong is not None and strong.ok else []
@@ -436,8 +524,22 @@ def combine(
             held[j].append(i)
 
     own_words = sum(map(len, own_toks)) or 1
+    # a page that shows almost nothing but holds its text in <noscript> (a Discourse
+    # thread served to a client without JavaScript) or in hidden elements: that text is
+    # the page's, not the hidden extra that the rule below drops
+    shown = (
+        own_words < SHOWN_MIN_WORDS or sum(b.words for b in blocks) >= SHOWN_MIN_SHARE * own_words
+    )
     vetoed_words = sum(blocks[i].words for i, j in enumerate(owner) if j >= 0 and blocks[i].veto)
-    veto = vetoed_words < VETO_MAX_SHARE * own_words
+    veto = VETO and not prep.own and vetoed_words < VETO_MAX_SHARE * own_words
+    # not kept whatever the votes: a box named like a comment prompt, cookie banner or
+    # appeal (the rule above), and an appeal for support told by its words
+    barred = [veto and b.veto for b in blocks]
+    if APPEALS:
+        from .textmode import appeals
+
+        for i in appeals([b.text for b in blocks]):
+            barred[i] = True
     hidden: TextIndex | None = None
     # the strongest member's longest block of body text: its article's main paragraph,
     # kept when the model would keep less body text than it (the model is not trained
@@ -464,13 +566,13 @@ def combine(
                 if hidden is None:  # hidden elements' and menus' text (the page's unseen text)
                     texts = unseen_texts(prep.root) if prep.root is not None else []
                     hidden = TextIndex.of(texts)
-                if hidden.words == 0 or hidden.coverage(own_toks[j], inside=0.0) < 0.5:
+                if not shown or hidden.words == 0 or hidden.coverage(own_toks[j], inside=0.0) < 0.5:
                     out.append((block, pos))
                 continue
             if len(ds) == 1:  # the usual case, as the general one below computes it
                 d = blocks[ds[0]]
                 if d.role == "body":
-                    keep = (probs[ds[0]] >= drop_below or j == force) and not (veto and d.veto)
+                    keep = (probs[ds[0]] >= drop_below or j == force) and not barred[ds[0]]
                     kept_body += len(own_toks[j]) if keep else 0
                 else:
                     keep = d.role != "title" and (
@@ -495,7 +597,7 @@ def combine(
                 body = [i for i in ds if blocks[i].role == "body"] or ds
                 total = sum(weight[i] for i in body)
                 p = sum(probs[i] * weight[i] for i in body) / total
-                vetoed = sum(weight[i] for i in body if blocks[i].veto) if veto else 0
+                vetoed = sum(weight[i] for i in body if barred[i])
                 keep = (p >= drop_below or j == force) and vetoed * 2 < total
                 kept_body += len(own_toks[j]) if keep else 0
             if keep:
@@ -527,7 +629,7 @@ def combine(
         if owner[i] >= 0 or sel_strong[i]:
             continue
         add = False
-        if d.veto:
+        if barred[i] or (d.veto and VETO):
             add = False
         elif d.role == "body":
             add = probs[i] >= add_above
@@ -553,10 +655,10 @@ def combine(
     names = prep.votes.members
     sel = [prep.votes.selected[m] for m in names]
     lo_doubt, hi_doubt = DOUBT_BAND
-    for d, p, kept, *by in zip(blocks, map(float, probs), kept_dom, *sel, strict=True):
+    for d, p, kept, bar, *by in zip(blocks, map(float, probs), kept_dom, barred, *sel, strict=True):
         role = d.role
         body = role == "body"
-        boxed = body and not kept and d.veto and p >= 0.5  # the model alone would keep it
+        boxed = body and not kept and (bar or d.veto) and p >= 0.5  # the model would keep it
         if body and not kept and (p < 0.5 or boxed):
             role = "boilerplate"
         votes.append(
@@ -645,7 +747,7 @@ def consensus(
     m = tree_model or model()
     if members is None:
         members = run_members(page, m.members, metadata=options.metadata)
-    prep = prepare(page, members, m.members)
+    prep = prepare(page, members, m.members, m.leader)
     probs: list[float] = [float(p) for p in m.predict_proba(prep.X)] if prep.blocks else []
     kept, votes = combine(prep, probs, options, m.drop_below, m.add_above)
     return Extraction(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import re
@@ -74,6 +75,16 @@ def norm(text: str) -> str:
     return " ".join(text.split())
 
 
+def _consensus(
+    page: Page, members: dict[str, Extraction], options: ExtractOptions | None = None
+) -> Extraction:
+    """The consensus with the members in their fixed order (no leader model): the rules
+    below are about the strongest member, whichever the leader would choose."""
+    fixed = copy.copy(cons.model())
+    fixed.leader = None
+    return cons.consensus(page, options, members, tree_model=fixed)
+
+
 # -- blocks ----------------------------------------------------------------------------
 
 
@@ -132,7 +143,7 @@ def test_the_bodys_own_class_names_mark_no_block() -> None:
     roles = {b.text: b.role for b in flagged_blocks}
     assert all(roles[p] == "body" for p in PARAS)
     members = _members(PARAS, PARAS)
-    kept = cons.consensus(flagged, ExtractOptions(captions=False), members).text
+    kept = _consensus(flagged, members, ExtractOptions(captions=False)).text
     assert all(p in kept for p in PARAS)
 
 
@@ -169,7 +180,7 @@ def _members(traf: list[str], others: list[str], extra: dict[str, list[str]] | N
 
 def test_heading_kept_only_by_the_strongest_member_survives() -> None:
     members = _members([*PARAS[:2], SUBHEAD, *PARAS[2:]], PARAS)
-    ex = cons.consensus(_page(), members=members)
+    ex = _consensus(_page(), members)
     assert [b.text for b in ex.blocks] == [*PARAS[:2], SUBHEAD, *PARAS[2:]]
     vote = next(v for v in ex.votes or [] if v.text == SUBHEAD)
     assert vote.kept and vote.members == ["trafilatura"]
@@ -177,13 +188,15 @@ def test_heading_kept_only_by_the_strongest_member_survives() -> None:
 
 def test_comment_kept_by_one_member_is_dropped() -> None:
     members = _members(PARAS, PARAS, {"resiliparse": [*PARAS, COMMENT]})
-    ex = cons.consensus(_page(), members=members)
+    ex = _consensus(_page(), members)
     assert COMMENT not in ex.text
     vote = next(v for v in ex.votes or [] if v.text == COMMENT)
     assert not vote.kept and vote.members == ["resiliparse"]
-    # even the strongest member's comment: a comment box is vetoed
+    # even the strongest member's comment: a comment box is vetoed in the vote (where
+    # the leader model keeps that member's own text instead, it is not: see
+    # test_the_leaders_own_text_is_kept_whole_but_for_an_appeal)
     members = _members([*PARAS, COMMENT], PARAS)
-    assert COMMENT not in cons.consensus(_page(), members=members).text
+    assert COMMENT not in _consensus(_page(), members).text
 
 
 def test_strongest_members_hidden_text_is_dropped() -> None:
@@ -202,12 +215,12 @@ def test_strongest_members_hidden_text_is_dropped() -> None:
     page = Page.from_html(html)
     assert hidden not in [b.text for b in segment(page.tree)]
     members = _members([*PARAS, hidden, elsewhere], PARAS)
-    text = cons.consensus(page, members=members).text
+    text = _consensus(page, members).text
     assert hidden not in text and elsewhere in text and all(p in text for p in PARAS)
     # the same paragraph visible, and kept by every member: kept
     visible = Page.from_html(_page().html.replace(end, f"<p>{hidden}</p>{end}"))
     members = _members([*PARAS, hidden, elsewhere], [*PARAS, hidden])
-    assert hidden in cons.consensus(visible, members=members).text
+    assert hidden in _consensus(visible, members).text
 
 
 def test_strongest_members_noscript_text_is_dropped() -> None:
@@ -218,14 +231,30 @@ def test_strongest_members_noscript_text_is_dropped() -> None:
     end = "</div></article>"
     page = Page.from_html(_page().html.replace(end, f"{end}<noscript>{line}</noscript>"))
     members = _members([*PARAS, line], PARAS)
-    text = cons.consensus(page, members=members).text
+    text = _consensus(page, members).text
     assert line not in text and all(p in text for p in PARAS)
     bare = Page.from_html(
         "<html><body><script>document.write('x')</script>"
         "<noscript>Please enable JavaScript</noscript></body></html>"
     )
     members = _members(["Please enable JavaScript"], [])
-    assert cons.consensus(bare, members=members).text == ""
+    assert _consensus(bare, members).text == ""
+
+
+def test_a_page_that_shows_its_text_only_in_noscript_keeps_it() -> None:
+    """A Discourse thread served without JavaScript: the posts are in <noscript> and
+    the page shows nothing else; trafilatura's and resiliparse's text is the page's."""
+    posts = "".join(f"<div class='post'><p>{p}</p></div>" for p in PARAS)
+    page = Page.from_html(
+        "<html><body><div id='app'></div><script>start()</script>"
+        f"<noscript><div class='topic'>{posts}</div></noscript></body></html>"
+    )
+    members = _members(PARAS, [], {"resiliparse": PARAS})
+    for own in (False, True):
+        prep = cons.prepare(page, members)
+        prep.own = own
+        kept, _ = cons.combine(prep, [0.0] * len(prep.blocks))
+        assert [b.text for b in kept] == PARAS
 
 
 def test_a_repeated_paragraph_is_kept_as_often_as_another_member_kept_it() -> None:
@@ -239,10 +268,10 @@ def test_a_repeated_paragraph_is_kept_as_often_as_another_member_kept_it() -> No
     )
     traf = [*PARAS, twice, f"{PARAS[0]} again"]
     both = [*PARAS, twice, f"{PARAS[0]} again", twice]
-    text = cons.consensus(page, members=_members(traf, both)).text
+    text = _consensus(page, _members(traf, both)).text
     assert text.count(twice) == 2
     assert text.index(twice) < text.index(f"{PARAS[0]} again") < text.rindex(twice)
-    once = cons.consensus(page, members=_members(traf, [*PARAS, twice, f"{PARAS[0]} again"]))
+    once = _consensus(page, _members(traf, [*PARAS, twice, f"{PARAS[0]} again"]))
     assert once.text.count(twice) == 1
 
 
@@ -290,7 +319,7 @@ def test_unseen_texts() -> None:
 
 def test_headline_is_the_title_option_not_duplicated() -> None:
     members = _members([HEADLINE, *PARAS], [HEADLINE, *PARAS])
-    ex = cons.consensus(_page(), members=members)
+    ex = _consensus(_page(), members)
     assert HEADLINE not in ex.text and ex.title == HEADLINE
     backend = registry.get("consensus")
     titled = backend.extract(_page(), ExtractOptions(title=True))
@@ -302,17 +331,17 @@ def test_captions_option() -> None:
     caption = "The footbridge on Monday morning."
     members = _members(PARAS, PARAS)
     page = _page()
-    assert caption in cons.consensus(page, ExtractOptions(captions=True), members).text
-    assert caption not in cons.consensus(page, ExtractOptions(captions=None), members).text
+    assert caption in _consensus(page, members, ExtractOptions(captions=True)).text
+    assert caption not in _consensus(page, members, ExtractOptions(captions=None)).text
     members = _members([caption, *PARAS], PARAS)
-    assert caption in cons.consensus(page, ExtractOptions(captions=None), members).text
-    assert caption not in cons.consensus(page, ExtractOptions(captions=False), members).text
+    assert caption in _consensus(page, members, ExtractOptions(captions=None)).text
+    assert caption not in _consensus(page, members, ExtractOptions(captions=False)).text
 
 
 def test_falls_back_when_the_strongest_returns_almost_nothing() -> None:
     members = _members(["Share this"], PARAS)
     assert cons.strongest(members) == "readability"
-    ex = cons.consensus(_page(), members=members)
+    ex = _consensus(_page(), members)
     assert ex.metadata["strongest"] == "readability"
     kept = [b.text for b in ex.blocks]
     assert "Share this" not in kept
@@ -323,7 +352,7 @@ def test_falls_back_when_the_strongest_returns_almost_nothing() -> None:
 def test_a_failing_member_is_a_missing_vote() -> None:
     members = _members(PARAS, PARAS)
     members["justext"] = Extraction(backend="justext", error="RuntimeError: boom")
-    ex = cons.consensus(_page(), members=members)
+    ex = _consensus(_page(), members)
     assert all(p in ex.text for p in PARAS)
     assert "justext" in (ex.members or {})
 
@@ -334,7 +363,7 @@ def test_a_member_that_returned_nothing_is_no_vote_against() -> None:
     # a vote against every block and dropped 2 of these 4 paragraphs (p .32 and .17)
     members = _members(PARAS, PARAS)
     members["resiliparse"] = Extraction(backend="resiliparse", blocks=[])
-    ex = cons.consensus(_page(), members=members)
+    ex = _consensus(_page(), members)
     assert all(p in ex.text for p in PARAS)
 
 
@@ -377,25 +406,83 @@ def test_votes_and_members_are_filled(seed: Extraction) -> None:
     kept = [v for v in votes if v.kept]
     assert kept and all(v.role in ("body", "lead", "caption") for v in kept)
     assert any(v.role == "boilerplate" for v in votes)
-    assert seed.metadata["strongest"] == "trafilatura"
+    # the member the leader model ranks first on this page
+    strong = seed.metadata["strongest"]
+    assert strong in cons.MEMBERS
     assert seed.metadata["members"] == list(cons.MEMBERS)
     # the members' metadata, the strongest member's first
-    traf = seed.members["trafilatura"].metadata
-    assert traf.get("date") and traf.get("author")
-    assert {k: seed.metadata[k] for k in traf if traf[k]} == {k: v for k, v in traf.items() if v}
+    own = seed.members[strong].metadata
+    assert {k: seed.metadata[k] for k in own if own[k]} == {k: v for k, v in own.items() if v}
+    assert seed.metadata.get("date") and seed.metadata.get("author")
 
 
 def test_model_file() -> None:
     path = cons.MODEL_PATH
-    assert path.stat().st_size < 1_000_000
+    assert path.stat().st_size < 2_000_000
     data = json.loads(path.read_text(encoding="utf-8"))
     model = cons.model()
     assert model is cons.model()  # loaded once
     assert model.features == data["features"]
-    from unboil.extractors.blocks import feature_names
-
-    assert model.features == feature_names(len(model.members))
+    assert model.features == cons.feature_names(len(model.members))
     assert len(data["trees"]) > 10
+    # the leader model: a regressor per member and one for the vote, on page evidence
+    from unboil.extractors import pagekind
+
+    leader = model.leader
+    assert leader is not None and leader.voted is not None
+    assert leader.members == model.members and len(leader.models) == len(model.members)
+    assert leader.features == pagekind.leader_feature_names(model.members)
+
+
+def _constant(value: float, features: list[str]) -> cons.TreeModel:
+    leaf = {
+        "feature": [0],
+        "threshold": [0.0],
+        "left": [0],
+        "right": [0],
+        "value": [0.0],
+        "missing_left": [False],
+        "leaf": [True],
+    }
+    return cons.TreeModel({"features": features, "baseline": value, "trees": [leaf]})
+
+
+def test_leader_ranks_members_and_keeps_the_first_ones_text_past_the_margin() -> None:
+    import numpy as np
+
+    features = ["a", "b"]
+    members = ["trafilatura", "readability", "resiliparse"]
+    models = [_constant(v, features) for v in (0.6, 0.9, 0.7)]
+    row = np.zeros((1, 2))
+    for voted, margin, own in ((0.85, 0.0, True), (0.85, 0.05, False), (0.95, 0.0, False)):
+        leader = cons.Leader(members, features, models, _constant(voted, features), margin)
+        assert leader.choose(row) == (["readability", "resiliparse", "trafilatura"], own)
+    assert cons.Leader(members, features, models).choose(row)[1] is False  # no vote model
+    with pytest.raises(ValueError):
+        cons.Leader(members, features, models).choose(np.zeros((1, 3)))
+
+
+APPEAL = "Support our journalism: donate today."
+
+
+def test_the_leaders_own_text_is_kept_whole_but_for_an_appeal() -> None:
+    """Where the leader model keeps the strongest member's own text, every block of it
+    stays whatever the block model says (a forum's posts, which the comment-box rule
+    and news-trained votes drop), but an appeal for support; nothing else is added."""
+    import dataclasses
+
+    html = _page().html.replace("</article>", f"<p class='x'>{APPEAL}</p></article>")
+    page = Page.from_html(html)
+    traf = [*PARAS, APPEAL, COMMENT]
+    members = _members(traf, PARAS, {"resiliparse": [*PARAS, "Copyright 2024 Valley News."]})
+    prep = cons.prepare(page, members)
+    low = [0.0] * len(prep.blocks)
+    voted, _ = cons.combine(prep, low)
+    assert COMMENT not in [b.text for b in voted]
+    kept, votes = cons.combine(dataclasses.replace(prep, own=True), low)
+    assert [b.text for b in kept] == [*PARAS, COMMENT]
+    assert {v.text for v in votes if v.kept} >= {*PARAS, COMMENT}
+    assert not any(v.kept for v in votes if v.text in (APPEAL, "Copyright 2024 Valley News."))
 
 
 @pytest.mark.skipif(not BENCH.exists(), reason="benchmark data not available")
@@ -420,7 +507,7 @@ def test_consensus_not_worse_than_trafilatura_on_fixed_pages() -> None:
 def test_model_thresholds_and_members() -> None:
     model = cons.model()
     assert model.members == list(cons.MEMBERS)
-    assert 0.0 < model.drop_below < 0.5 < model.add_above < 1.0
+    assert 0.0 < model.drop_below <= 0.5 <= model.add_above < 1.0
 
 
 def test_trained_on() -> None:
