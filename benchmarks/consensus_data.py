@@ -20,12 +20,12 @@ code, so reruns are fast.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import importlib.metadata
 import json
 import os
-import random
 import urllib.parse
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -41,7 +41,7 @@ from unboil.extractors.blocks import label_blocks
 from unboil.extractors.htmltree import body_of, element_blocks, parse_html
 from unboil.extractors.loading import load_bytes
 from unboil.extractors.page import Page
-from unboil.extractors.scoring import Score, evaluate, word_f1
+from unboil.extractors.scoring import SHINGLE, Score, evaluate, word_f1
 
 BENCH = Path(os.environ.get("UNBOIL_BENCH", Path(__file__).resolve().parents[2] / "shared/bench"))
 CACHE = Path(os.environ.get("UNBOIL_CACHE", "/tmp/unboil-consensus-cache"))
@@ -250,8 +250,13 @@ def prepare_all(
         first = variants[members[0]]
         labels = np.array(label_blocks(first.blocks, item.gold), dtype=bool)
         train = np.array([b.role == "body" for b in first.blocks], dtype=bool)
+        align = first.votes.align
+        assert align is not None
         row = pagekind.leader_features(
-            page.html, first.blocks, [first.tokens.get(m, []) for m in members]
+            pagekind.signals(page.html, first.blocks),
+            first.blocks,
+            [align.text_words(m) for m in members],
+            [align.text_grams(m, SHINGLE) for m in members],
         )
         y = np.array([word_f1(found[m].text if m in found else "", item.gold) for m in members])
         out.append(Prepared(item, page, variants, labels, train, found, row, y))
@@ -302,7 +307,13 @@ class Texts:
 
     def words(self, name: str) -> np.ndarray:
         """Word F1 page by page."""
-        return np.array([word_f1(t, g) for t, g in zip(self.by[name], self.gold, strict=True)])
+        return np.array([_word_f1(t, g) for t, g in zip(self.by[name], self.gold, strict=True)])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_f1(text: str, gold: str) -> float:
+    """``word_f1``, once per (text, gold): the report scores a page in many groups."""
+    return word_f1(text, gold)
 
 
 def in_collection(name: str) -> Callable[[Item], bool]:
@@ -314,14 +325,10 @@ def paired_bootstrap(
     a: np.ndarray, b: np.ndarray, n: int = 2000, seed: int = 0
 ) -> tuple[float, float, float]:
     """Mean of ``a - b`` (page by page) and its 95% interval, pages resampled."""
-    rng = random.Random(seed)
     diff = a - b
     k = len(diff)
     if not k:
         return 0.0, 0.0, 0.0
-    means = []
-    for _ in range(n):
-        idx = [rng.randrange(k) for _ in range(k)]
-        means.append(float(diff[idx].mean()))
-    means.sort()
-    return float(diff.mean()), means[int(0.025 * n)], means[int(0.975 * n) - 1]
+    rng = np.random.default_rng(seed)
+    means = np.sort(diff[rng.integers(0, k, size=(n, k))].mean(axis=1))
+    return float(diff.mean()), float(means[int(0.025 * n)]), float(means[int(0.975 * n) - 1])

@@ -617,7 +617,7 @@ class Alignment:
             self._grams[k] = gram_codes(self.ids, self.base, k)
         return self._grams[k]
 
-    def _text_grams(self, name: str, k: int) -> np.ndarray:
+    def text_grams(self, name: str, k: int) -> np.ndarray:
         """The sorted ``k``-gram codes of a text (its blocks' tokens run together)."""
         import numpy as np
 
@@ -643,7 +643,7 @@ class Alignment:
         b = self.bounds[name]
         words = self.text_words(name)
         if words >= SHINGLE:
-            found = _in_sorted(self._text_grams(name, SHINGLE), self.shingles)
+            found = _in_sorted(self.text_grams(name, SHINGLE), self.shingles)
             hits = np.bincount(
                 self.pair_block,
                 weights=found[self.pair_shingle].astype(np.float64),
@@ -659,7 +659,7 @@ class Alignment:
             q = self.grams(k)[self.page_bounds[short]]
             line_codes = np.sort(self.grams(k)[b[:-1][lengths == k]])
             line = _in_sorted(line_codes, q)
-            within = _in_sorted(self._text_grams(name, k), q)
+            within = _in_sorted(self.text_grams(name, k), q)
             cov[short] = np.where(line, 1.0, np.where(within, inside, 0.0))
         return cov
 
@@ -905,11 +905,16 @@ class Votes:
 
 
 def member_votes(
-    blocks: Sequence[DomBlock], members: Mapping[str, Sequence[Sequence[str]]], order: Sequence[str]
+    blocks: Sequence[DomBlock],
+    members: Mapping[str, Sequence[Sequence[str]]],
+    order: Sequence[str],
+    align: Alignment | None = None,
 ) -> Votes:
-    """The votes of the members (each given as its blocks' token lists) on the blocks."""
+    """The votes of the members (each given as its blocks' token lists) on the blocks;
+    ``align``: these blocks and members' alignment, when it is made already."""
     page_words = sum(b.words for b in blocks) or 1
-    align = Alignment(blocks, {name: members.get(name, ()) for name in order})
+    if align is None:
+        align = Alignment(blocks, {name: members.get(name, ()) for name in order})
     coverage: dict[str, list[float]] = {}
     selected: dict[str, list[bool]] = {}
     length: dict[str, float] = {}

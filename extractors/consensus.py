@@ -85,6 +85,10 @@ MIN_SHARE = 0.1
 #: JavaScript" line alone is no article)
 SHOWN_MIN_SHARE = 0.2
 SHOWN_MIN_WORDS = 50
+#: the vote collapsed when it keeps less than this share of the words of the members'
+#: median output (their text sits where no visible block holds it: an <option> list,
+#: a script's template): the strongest member's own text stands instead
+COLLAPSE_SHARE = 0.3
 
 MODEL_PATH = Path(__file__).with_name("models") / "consensus.json"
 
@@ -424,16 +428,24 @@ def prepare(
     blocks = segment(root)
     assign_roles(blocks, root)
     toks = member_tokens(members, {b.text: b.toks for b in blocks})
+    signals = pagekind.signals(page.html, blocks)
+    names = list(dict.fromkeys([*order, *(leader.members if leader is not None else ())]))
+    align = Alignment(blocks, {m: toks.get(m, []) for m in names})
     own = False
     if leader is not None:
-        row = pagekind.leader_features(page.html, blocks, [toks.get(m, []) for m in leader.members])
+        row = pagekind.leader_features(
+            signals,
+            blocks,
+            [align.text_words(m) for m in leader.members],
+            [align.text_grams(m, SHINGLE) for m in leader.members],
+        )
         order, own = leader.choose(row)
     strong = strongest(members, order, toks)
     # the strongest member first: the model reads members by rank, so that a fallback
     # member of record is read as trafilatura usually is
     ranked = [strong] + [m for m in order if m != strong]
-    votes = member_votes(blocks, toks, ranked)
-    X = np.hstack([vote_features(blocks, votes, strong), pagekind.features(page.html, blocks)])
+    votes = member_votes(blocks, toks, ranked, align)
+    X = np.hstack([vote_features(blocks, votes, strong), pagekind.features(signals, blocks)])
     return Prepared(blocks, votes, X, strong, dict(members), toks, root, own)
 
 
@@ -496,6 +508,15 @@ def _repeats(prep: Prepared, held: Sequence[list[int]], kept_dom: Sequence[bool]
     return out
 
 
+def _collapsed(prep: Prepared, kept: Sequence[Block]) -> bool:
+    """Whether the kept text is under ``COLLAPSE_SHARE`` of the members' median output."""
+    sizes = [sum(map(len, prep.tokens.get(m, []))) for m in prep.votes.members]
+    if not sizes:
+        return False
+    kept_words = sum(len(tokens(b.text)) for b in kept)
+    return kept_words < COLLAPSE_SHARE * statistics.median(sizes)
+
+
 def combine(
     prep: Prepared,
     probs: Sequence[float],
@@ -507,7 +528,8 @@ def combine(
     vote for every DOM block. A block of the strongest member is dropped below
     ``drop_below``; a block it did not keep is added from ``add_above`` up. Where the
     leader model chose the strongest member's own text (``prep.own``), its blocks are
-    kept but for an appeal for support, and nothing is added."""
+    kept but for an appeal for support, and nothing is added. Where the kept text
+    collapsed (``_collapsed``), it is the strongest member's own."""
     options = options or ExtractOptions()
     if prep.own:
         drop_below, add_above = 0.0, math.inf
@@ -650,6 +672,8 @@ def combine(
             k += 1
         merged.append(block)
     merged += [b for b, _ in extras[k:]]
+    if own and _collapsed(prep, merged):
+        merged = list(own)
 
     votes = []
     names = prep.votes.members

@@ -21,11 +21,11 @@ with its neighbours' count of them.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ _TYPE_KIND = {
 _OG_KIND = {"article": "article", "product": "product", "og:product": "product"}
 _LD_TYPE = re.compile(r"\"@type\"\s*:\s*\[?\s*\"(?:https?://schema\.org/)?([A-Za-z]+)\"")
 _ITEMTYPE = re.compile(r"itemtype\s*=\s*[\"']?https?://schema\.org/([A-Za-z]+)")
-_OG_TYPE = re.compile(r"og:type[\"']?[^>]{0,80}?content\s*=\s*[\"']([\w:.]+)", re.IGNORECASE)
+_CONTENT = re.compile(r"\bcontent\s*=\s*[\"']?([\w:.]+)", re.IGNORECASE)
 
 _PRICE = re.compile(r"[$€£¥₹]\s?\d|\d[\d.,]*\s?(?:€|\$|£|EUR|USD|GBP|CHF|kr|zł)\b", re.IGNORECASE)
 _DATE = re.compile(
@@ -95,6 +95,23 @@ _APPEAL = re.compile(
     r"|help us|we rely on|paywall|independent journalism|every (?:dollar|pound|euro))\b",
     re.IGNORECASE,
 )
+#: a word of every ``_APPEAL`` phrase, case-folded (``appeal_phrases``' pre-check)
+_APPEAL_WORDS = (
+    "support",
+    "donat",
+    "contribut",
+    "subscri",
+    "sign",
+    "newsletter",
+    "member",
+    "gift",
+    "help us",
+    "rely on",
+    "paywall",
+    "journalism",
+    "every",
+)
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 #: a date line is short
 _DATE_LINE_WORDS = 12
 
@@ -126,60 +143,83 @@ def leader_feature_names(members: Sequence[str]) -> list[str]:
     return names
 
 
+@dataclass
+class PageSignals:
+    """What the page features and the leader row both read, computed once a page:
+    the declared kinds and, per block, whether it is a heading, is mostly links, holds
+    a price or is a date line."""
+
+    kinds: set[str]
+    heading: np.ndarray
+    links: np.ndarray
+    price: np.ndarray
+    date: np.ndarray
+
+
+def signals(html: str, blocks: Sequence[DomBlock]) -> PageSignals:
+    """The ``PageSignals`` of a page and its blocks."""
+    import numpy as np
+
+    n = len(blocks)
+    return PageSignals(
+        kinds=declared_kinds(html),
+        heading=np.fromiter((b.tag in _HEADING_TAGS for b in blocks), bool, n),
+        links=np.fromiter((b.link_chars * 2 > len(b.text) for b in blocks), bool, n),
+        price=np.fromiter((_PRICE.search(b.text) is not None for b in blocks), bool, n),
+        date=np.fromiter(
+            (b.words <= _DATE_LINE_WORDS and _DATE.search(b.text) is not None for b in blocks),
+            bool,
+            n,
+        ),
+    )
+
+
 def leader_features(
-    html: str, blocks: Sequence[DomBlock], member_tokens: Sequence[Sequence[Sequence[str]]]
+    page: PageSignals,
+    blocks: Sequence[DomBlock],
+    member_words: Sequence[int],
+    member_grams: Sequence[np.ndarray],
 ) -> np.ndarray:
     """One row of page evidence for choosing the member that leads: the declared
     kinds, the page's size, each member's output size (absolute and as a share of the
-    page) and how much each pair of members agrees (shingle F1 of their outputs)."""
+    page) and how much each pair of members agrees (shingle F1 of their outputs).
+    Per member: its words, and its shingle codes sorted, all members' in one code
+    space (``blocks.Alignment.text_grams``)."""
     import numpy as np
 
-    from .scoring import SHINGLE
-
-    kinds = declared_kinds(html)
     page_words = sum(b.words for b in blocks)
-    row: list[float] = [float(k in kinds) for k in KINDS]
+    row: list[float] = [float(k in page.kinds) for k in KINDS]
     row += [math.log1p(page_words), math.log1p(len(blocks))]
-    sizes = [sum(len(t) for t in toks) for toks in member_tokens]
-    row += [math.log1p(s) for s in sizes] + [s / max(page_words, 1) for s in sizes]
-    grams = _shingle_counts(member_tokens, SHINGLE)
+    row += [math.log1p(s) for s in member_words] + [s / max(page_words, 1) for s in member_words]
+    grams = [_multiset(g) for g in member_grams]
     row += [
         _agreement(grams[i], grams[j]) for i in range(len(grams)) for j in range(i + 1, len(grams))
     ]
     n = len(blocks) or 1
-    texts = [b.text for b in blocks]
     row += [
-        sum(b.tag in ("h1", "h2", "h3", "h4", "h5", "h6") for b in blocks) / n,
-        sum(b.link_chars * 2 > len(b.text) for b in blocks) / n,
-        sum(_PRICE.search(t) is not None for t in texts) / n,
-        sum(b.words <= _DATE_LINE_WORDS and _DATE.search(b.text) is not None for b in blocks) / n,
+        int(page.heading.sum()) / n,
+        int(page.links.sum()) / n,
+        int(page.price.sum()) / n,
+        int(page.date.sum()) / n,
     ]
     return np.array([row], dtype=np.float64)
 
 
-def _shingle_counts(
-    member_tokens: Sequence[Sequence[Sequence[str]]], k: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each member's ``k``-token windows (over its blocks run together) as a multiset:
-    sorted distinct codes and their counts (``blocks.gram_codes``: equal windows, equal
-    codes), as ``scoring.shingles`` counts them but in numpy."""
+def _multiset(sorted_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted codes as a multiset: the distinct codes and their counts."""
     import numpy as np
 
-    from .blocks import gram_codes
-
-    flats = [list(itertools.chain.from_iterable(toks)) for toks in member_tokens]
-    vocab = {t: i for i, t in enumerate(dict.fromkeys(itertools.chain.from_iterable(flats)))}
-    ids = [np.fromiter(map(vocab.__getitem__, flat), np.int64, len(flat)) for flat in flats]
-    base = len(vocab) + 1
-    out = []
-    for a in ids:
-        codes, counts = np.unique(gram_codes(a, base, k), return_counts=True)
-        out.append((codes, counts))
-    return out
+    if not len(sorted_codes):
+        return sorted_codes, np.zeros(0, dtype=np.int64)
+    new = np.ones(len(sorted_codes), dtype=bool)
+    new[1:] = sorted_codes[1:] != sorted_codes[:-1]
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, len(sorted_codes)))
+    return sorted_codes[starts], counts
 
 
 def _agreement(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
-    """``scoring.shingle_agreement`` of two ``_shingle_counts`` multisets."""
+    """``scoring.shingle_agreement`` of two ``_multiset``\\ s."""
     import numpy as np
 
     total = int(a[1].sum()) + int(b[1].sum())
@@ -199,15 +239,16 @@ def declared_kinds(html: str) -> set[str]:
             if kind is not None:
                 kinds.add(kind)
     at = html.find("og:type")
-    if at >= 0:  # the window reaches back, but content= is read after the property only
-        for value in _OG_TYPE.findall(html, max(0, at - 120), at + 200):
-            kind = _OG_KIND.get(value.lower())
-            if kind is not None:
-                kinds.add(kind)
+    if at >= 0:  # the tag around the first og:type: its content= before or after it
+        start, end = html.rfind("<", max(0, at - 300), at), html.find(">", at)
+        found = _CONTENT.search(html, start if start >= 0 else at, end if end >= 0 else at + 300)
+        kind = _OG_KIND.get(found.group(1).lower()) if found else None
+        if kind is not None:
+            kinds.add(kind)
     return kinds
 
 
-def features(html: str, blocks: Sequence[DomBlock]) -> np.ndarray:
+def features(page: PageSignals, blocks: Sequence[DomBlock]) -> np.ndarray:
     """One row per block, columns as ``FEATURES``."""
     import numpy as np
 
@@ -215,16 +256,6 @@ def features(html: str, blocks: Sequence[DomBlock]) -> np.ndarray:
     X = np.zeros((n, len(FEATURES)), dtype=np.float64)
     if n == 0:
         return X
-    kinds = declared_kinds(html)
-    texts = [b.text for b in blocks]
-    price = np.fromiter((_PRICE.search(t) is not None for t in texts), bool, n)
-    date = np.fromiter(
-        (b.words <= _DATE_LINE_WORDS and _DATE.search(b.text) is not None for b in blocks),
-        bool,
-        n,
-    )
-    heading = np.fromiter((b.tag in ("h1", "h2", "h3", "h4", "h5", "h6") for b in blocks), bool, n)
-    links = np.fromiter((b.link_chars * 2 > len(b.text) for b in blocks), bool, n)
     # a block's shape: its tag and depth, with its neighbours'
     shapes = [(b.tag, b.depth) for b in blocks]
     edge = ("", -1)
@@ -234,25 +265,36 @@ def features(html: str, blocks: Sequence[DomBlock]) -> np.ndarray:
     ]
     counts = Counter(trigrams)
     repeats = np.fromiter((counts[t] for t in trigrams), np.float64, n)
-    appeal = np.fromiter((len(_APPEAL.findall(t)) for t in texts), np.float64, n)
+    appeal = np.fromiter((appeal_phrases(b.text) for b in blocks), np.float64, n)
     words = np.fromiter((b.words for b in blocks), np.float64, n)
     total = words.sum() or 1.0
     j = 0
     for kind in KINDS:
-        X[:, j] = kind in kinds
+        X[:, j] = kind in page.kinds
         j += 1
     X[:, j] = math.log1p(n)
-    X[:, j + 1] = heading.mean()
-    X[:, j + 2] = links.mean()
-    X[:, j + 3] = price.mean()
-    X[:, j + 4] = date.mean()
+    X[:, j + 1] = page.heading.mean()
+    X[:, j + 2] = page.links.mean()
+    X[:, j + 3] = page.price.mean()
+    X[:, j + 4] = page.date.mean()
     X[:, j + 5] = float(words[repeats >= 3].sum() / total)
     j += 6
-    X[:, j] = price
-    X[:, j + 1] = date
+    X[:, j] = page.price
+    X[:, j + 1] = page.date
     X[:, j + 2] = np.log1p(repeats)
     X[:, j + 3] = appeal
     kernel = np.ones(5)
     kernel[2] = 0.0
     X[:, j + 4] = np.convolve(appeal, kernel)[2 : 2 + n]
     return X
+
+
+def appeal_phrases(text: str) -> int:
+    """How many phrases of an appeal (``_APPEAL``) the text holds; the regex runs only
+    on a text with one of their words (``_APPEAL_WORDS``: most blocks have none)."""
+    # the dotted and dotless capital and small i match "i" in the regex, as casefold()
+    # and the rest of these words' letters do
+    folded = text.replace("\u0130", "i").casefold().replace("\u0131", "i")
+    if not any(word in folded for word in _APPEAL_WORDS):
+        return 0
+    return len(_APPEAL.findall(text))

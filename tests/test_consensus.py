@@ -30,7 +30,7 @@ from unboil.extractors.blocks import (
 )
 from unboil.extractors.loading import load_file
 from unboil.extractors.page import Page
-from unboil.extractors.scoring import evaluate
+from unboil.extractors.scoring import evaluate, word_f1
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -476,13 +476,91 @@ def test_the_leaders_own_text_is_kept_whole_but_for_an_appeal() -> None:
     traf = [*PARAS, APPEAL, COMMENT]
     members = _members(traf, PARAS, {"resiliparse": [*PARAS, "Copyright 2024 Valley News."]})
     prep = cons.prepare(page, members)
-    low = [0.0] * len(prep.blocks)
+    # the block model keeps the article's paragraphs only
+    low = [0.9 if b.text in PARAS else 0.0 for b in prep.blocks]
     voted, _ = cons.combine(prep, low)
     assert COMMENT not in [b.text for b in voted]
     kept, votes = cons.combine(dataclasses.replace(prep, own=True), low)
     assert [b.text for b in kept] == [*PARAS, COMMENT]
     assert {v.text for v in votes if v.kept} >= {*PARAS, COMMENT}
     assert not any(v.kept for v in votes if v.text in (APPEAL, "Copyright 2024 Valley News."))
+
+
+TEAMS = [
+    f"{city} {name}"
+    for city, name in zip(
+        [
+            "Arizona",
+            "Atlanta",
+            "Baltimore",
+            "Buffalo",
+            "Carolina",
+            "Chicago",
+            "Cincinnati",
+            "Cleveland",
+            "Dallas",
+            "Denver",
+            "Detroit",
+            "Green Bay",
+            "Houston",
+            "Indianapolis",
+        ],
+        [
+            "Cardinals",
+            "Falcons",
+            "Ravens",
+            "Bills",
+            "Panthers",
+            "Bears",
+            "Bengals",
+            "Browns",
+            "Cowboys",
+            "Broncos",
+            "Lions",
+            "Packers",
+            "Texans",
+            "Colts",
+        ],
+        strict=True,
+    )
+]
+
+
+def test_a_collapsed_vote_gives_way_to_the_strongest_members_text() -> None:
+    """The members' text sits in a menu (no visible block holds it): the vote keeps
+    next to nothing, so the strongest member's own text stands (``_collapsed``)."""
+    options = "".join(f"<option>{t}</option>" for t in TEAMS)
+    page = Page.from_html(
+        "<html><body><a href='#main'>Skip to main content</a><h1>NFL Schedule</h1>"
+        f"<form><select name='team'>{options}</select></form>"
+        "<footer>Sunday, February 8, 2026. All rights reserved.</footer></body></html>"
+    )
+    listed = ["NFL Schedule", *TEAMS]
+    members = {
+        "trafilatura": _ex("trafilatura", listed),
+        "readability": _ex("readability", listed[1:]),
+        "resiliparse": _ex("resiliparse", ["Skip to main content", "NFL Schedule"]),
+    }
+    ex = _consensus(page, members)
+    assert [b.text for b in ex.blocks] == listed
+    # without the members' text the vote stands as it is
+    members["trafilatura"] = members["readability"] = members["resiliparse"]
+    assert "Arizona" not in _consensus(page, members).text
+
+
+WCXB = Path("/work/shared/bench/wcxb-dev")
+
+
+@pytest.mark.skipif(not WCXB.exists(), reason="benchmark data not available")
+def test_a_schedule_page_in_a_menu_is_not_emptied() -> None:
+    """A WCXB page whose content is a team menu: the vote kept 6 words of it."""
+    from unboil.extractors.loading import load_bytes
+
+    gold = json.loads((WCXB / "ground-truth.json").read_text(encoding="utf-8"))["2919"]
+    page = load_bytes(gzip.decompress((WCXB / "html" / "2919.html.gz").read_bytes()), "2919")
+    ex = registry.get("consensus").extract(page)
+    assert ex.ok and ex.members is not None
+    assert word_f1(ex.text, gold["articleBody"]) >= 0.7
 
 
 @pytest.mark.skipif(not BENCH.exists(), reason="benchmark data not available")
