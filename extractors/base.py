@@ -106,6 +106,10 @@ class Extraction:
         """The blocks as plain text, separated by blank lines."""
         return "\n\n".join(b.text for b in self.blocks)
 
+    def __str__(self) -> str:
+        """The text (``print(extraction)`` prints the cleaned page)."""
+        return self.text
+
     @property
     def words(self) -> int:
         return sum(len(b.text.split()) for b in self.blocks)

@@ -39,6 +39,11 @@ class Page:
         # lone surrogates cannot be encoded: they become "?" in the bytes
         return cls(source=source, html=html, raw=html.encode("utf-8", "replace"), url=url)
 
+    @property
+    def is_text(self) -> bool:
+        """A plain-text input (text mode: ``html`` holds the text), not an HTML page."""
+        return self.info.get("format") == "text"
+
     @cached_property
     def markup(self) -> str:
         """``html`` as every parser gets it: without ``<template>`` elements, at most

@@ -806,7 +806,7 @@ def text_page(page: Page) -> Page:
 
 
 def is_text(page: Page) -> bool:
-    return page.info.get("format") == "text"
+    return page.is_text
 
 
 def load_input(source: str, input_format: str = "auto", **kwargs: Any) -> Page:
