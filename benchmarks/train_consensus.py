@@ -53,6 +53,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import consensus_data as cd
+from tree_export import export_trees
 
 from unboil.extractors import consensus as cons
 
@@ -478,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp_model = HERE / f".consensus-model-{os.getpid()}.json"
     digests = sorted(cons.page_digest(d.item.html) for d in data)
     exported = export(fitted, tmp_model, meta, thresholds, digests)
-    tree_model = cons.TreeModel(exported)
+    tree_model = cons.ConsensusModel(exported)
     X_all = np.vstack([d.prep.X for d in data[:200] if len(d.prep.blocks)])
     diff = np.abs(tree_model.predict_proba(X_all) - fitted.blocks.predict_proba(X_all)[:, 1]).max()
     if fitted.leader is not None and tree_model.leader is not None:
@@ -517,7 +518,7 @@ def export(
 ) -> dict[str, Any]:
     from unboil.extractors import pagekind
 
-    arrays = cons.export_trees(fitted.blocks, cons.feature_names(len(MEMBERS)))
+    arrays = export_trees(fitted.blocks, cons.feature_names(len(MEMBERS)))
     data: dict[str, Any] = {
         "format": "unboil-consensus-trees",
         "version": 1,
@@ -535,16 +536,16 @@ def export(
         data["leader"] = {
             "members": list(MEMBERS),
             "features": features,
-            "models": [cons.export_trees(reg, features) for reg in fitted.leader],
+            "models": [export_trees(reg, features) for reg in fitted.leader],
         }
         if fitted.voted is not None:
-            data["leader"]["voted"] = cons.export_trees(fitted.voted, features)
+            data["leader"]["voted"] = export_trees(fitted.voted, features)
             data["leader"]["margin"] = MARGIN
     path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
     return data
 
 
-def timing(items: Sequence[cd.Item], tree_model: cons.TreeModel) -> tuple[float, float]:
+def timing(items: Sequence[cd.Item], tree_model: cons.ConsensusModel) -> tuple[float, float]:
     """Median ms/page of trafilatura alone and of consensus (members included), each on
     a fresh Page (its own parse), in this warm process."""
     from unboil.extractors import registry

@@ -15,7 +15,7 @@
    ``unboil.extractors.scoring``), next to ``alltext`` (everything kept) and jusText
    run on the HTML of the same held-out pages; the Mozilla pages (alltext text of
    ``source.html`` against the text of ``expected.html``) as an out-of-collection check.
-5. Exports the model (tree arrays, evaluated with numpy by ``consensus.TreeModel``)
+5. Exports the model (tree arrays, evaluated with numpy by ``trees.Trees``)
    and writes ``benchmarks/TEXT.md``.
 """
 
@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tree_export import export_trees
 
 from unboil.extractors import registry, textmode
-from unboil.extractors.consensus import export_trees, page_digest
+from unboil.extractors.consensus import page_digest
 from unboil.extractors.goldsets import expected_text
 from unboil.extractors.loading import load_bytes
 from unboil.extractors.scoring import Score, evaluate, shingles
@@ -434,7 +435,7 @@ Trained and measured by `benchmarks/train_text.py` on {today} (scikit-learn
   {INNER} inner folds). Both stages weigh the units as the metric does (each page the
   same; within a page, {1 - WEIGHT_MIX:.0%} by the unit's share of the words and
   {WEIGHT_MIX:.0%} equally: `weights`). Exported as tree arrays, evaluated with numpy by
-  `consensus.TreeModel` at runtime (`textmode.TextModel`). The model lists the sha1 of
+  `trees.Trees` at runtime (`textmode.TextModel`). The model lists the sha1 of
   each training page's HTML and of its text dump (`trained_on`, `trained_on_text`):
   `unboil bench` notes when the `text` backend is scored on its own training pages.
 - Split: a page is held out when `sha1(id) % 5 == 0` ({len(test)} pages); those

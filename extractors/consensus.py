@@ -23,13 +23,11 @@ process; ``benchmarks/train_consensus.py`` trains it on three collections.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import statistics
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .base import Backend, Block, BlockVote, Extraction, ExtractOptions
@@ -47,6 +45,7 @@ from .blocks import (
 )
 from .blocks import feature_names as blocks_feature_names
 from .scoring import tokens
+from .trees import ModelError, Trees, load_model
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,22 +89,23 @@ SHOWN_MIN_WORDS = 50
 #: a script's template): the strongest member's own text stands instead
 COLLAPSE_SHARE = 0.3
 
-MODEL_PATH = Path(__file__).with_name("models") / "consensus.json"
+#: the shipped model: a file of the models package (``trees.load_model``)
+MODEL_FILE = "consensus.json"
+MODEL_FORMAT = "unboil-consensus-trees"
+MODEL_VERSION = 1
 
 
 # -- the model -------------------------------------------------------------------------
 
 
-class TreeModel:
-    """Binary gradient-boosted trees as flat arrays; ``predict_proba`` with numpy."""
+class ConsensusModel(Trees):
+    """The consensus model: the block model's trees (``trees.Trees``), the members it
+    was trained with, its thresholds, its training pages and the leader model."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
-        import numpy as np
-
+        super().__init__(data)
         self.version = data.get("version")
-        self.features: list[str] = list(data["features"])
         self.members: list[str] = list(data.get("members", MEMBERS))
-        self.baseline = float(data["baseline"])
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
         thresholds = data.get("thresholds") or {}
         #: chosen by inner cross-validation when the model was trained (see
@@ -114,122 +114,9 @@ class TreeModel:
         self.add_above = float(thresholds.get("add_above", ADD_ABOVE))
         #: sha1 hex digests of the (decompressed) HTML bytes of the training pages
         self.trained_on: frozenset[str] = frozenset(data.get("trained_on", ()))
-        trees = data["trees"]
-        offsets, feature, threshold, left, right, value, missing, leaf = (
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-            [],
-        )
-        base = 0
-        for tree in trees:
-            offsets.append(base)
-            n = len(tree["feature"])
-            feature += tree["feature"]
-            threshold += tree["threshold"]
-            left += [x + base for x in tree["left"]]
-            right += [x + base for x in tree["right"]]
-            value += tree["value"]
-            missing += tree["missing_left"]
-            leaf += tree["leaf"]
-            base += n
-        self.roots = np.array(offsets, dtype=np.int64)
-        self.feature = np.array(feature, dtype=np.int64)
-        self.threshold = np.array(threshold, dtype=np.float64)
-        self.left = np.array(left, dtype=np.int64)
-        self.right = np.array(right, dtype=np.int64)
-        self.value = np.array(value, dtype=np.float64)
-        self.missing_left = np.array(missing, dtype=bool)
-        self.leaf = np.array(leaf, dtype=bool)
-        self.depth = int(data.get("max_depth") or 64)
         #: which member leads on a page (None: the first of ``members`` that returned
         #: more than almost nothing)
         self.leader = Leader.of(data["leader"]) if data.get("leader") else None
-        # one child table for the whole forest: ``child[node + N * went_left]``; a leaf
-        # is its own child, so every row can walk ``depth`` steps without a mask
-        n_nodes = len(feature)
-        own = np.arange(n_nodes, dtype=np.int64)
-        self._child = np.concatenate(
-            [np.where(self.leaf, own, self.right), np.where(self.leaf, own, self.left)]
-        )
-        self._n_nodes = n_nodes
-        # the steps each tree needs (its leaves' greatest depth, at most ``depth``); the
-        # trees are walked deepest first, so the trees still walking at each step are
-        # the first rows of the (trees, rows) node array
-        tree_steps = np.zeros(len(self.roots), dtype=np.int64)
-        frontier, tree = self.roots, np.arange(len(self.roots))
-        for step in range(1, self.depth + 1):
-            inner = ~self.leaf[frontier]
-            if not inner.any():
-                break
-            frontier, tree = frontier[inner], tree[inner]
-            tree_steps[tree] = step
-            frontier = np.concatenate([self.left[frontier], self.right[frontier]])
-            tree = np.concatenate([tree, tree])
-        self._order = np.argsort(-tree_steps, kind="stable")
-        self._unorder = np.argsort(self._order)
-        self._active = [int((tree_steps > k).sum()) for k in range(int(tree_steps.max(initial=0)))]
-
-    @classmethod
-    def load(cls, path: str | Path) -> TreeModel:
-        with open(path, encoding="utf-8") as f:
-            return cls(json.load(f))
-
-    #: rows walked at a time: the (trees, rows) node arrays of a chunk stay in the CPU
-    #: cache (5,000 rows at once: 52 ms; in chunks of 256: 29 ms)
-    CHUNK_ROWS = 256
-
-    def raw(self, X: np.ndarray) -> np.ndarray:
-        """The summed tree values (log-odds) of each row of ``X``, all trees walked
-        together, the deepest first (a leaf is its own child: no per-step mask)."""
-        import numpy as np
-
-        n = X.shape[0]
-        if n == 0 or len(self.roots) == 0:
-            return np.full(n, self.baseline)
-        if n > self.CHUNK_ROWS:
-            step = self.CHUNK_ROWS
-            return np.concatenate([self._raw(X[i : i + step]) for i in range(0, n, step)])
-        return self._raw(X)
-
-    def _raw(self, X: np.ndarray) -> np.ndarray:
-        import numpy as np
-
-        n = X.shape[0]
-        # feature-major: a tree's rows read one column each
-        flat = np.ascontiguousarray(X.T, dtype=np.float64).ravel()
-        nan = bool(np.isnan(flat).any())
-        rows = np.arange(n, dtype=np.intp)
-        at_feature = self.feature * n
-        node = np.repeat(self.roots[self._order][:, None], n, axis=1)
-        child, size = self._child, self._n_nodes
-        for k in self._active:
-            walking = node[:k]
-            x = flat[at_feature[walking] + rows]
-            left = x <= self.threshold[walking]
-            if nan:
-                left |= np.isnan(x) & self.missing_left[walking]
-            walking += size * left
-            node[:k] = child[walking]
-        # the values summed per row in the trees' own order (as the model was fitted)
-        leaves = np.ascontiguousarray(node[self._unorder].T)
-        total: np.ndarray = self.value[leaves].sum(axis=1) + self.baseline
-        return total
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        import numpy as np
-
-        if X.ndim != 2 or X.shape[1] != len(self.features):
-            raise ValueError(
-                f"the model reads {len(self.features)} features, the rows have "
-                f"{X.shape[-1]}: a model trained for another version of the features"
-            )
-        out: np.ndarray = 1.0 / (1.0 + np.exp(-self.raw(X)))
-        return out
 
 
 @dataclass
@@ -242,20 +129,20 @@ class Leader:
 
     members: list[str]
     features: list[str]
-    models: list[TreeModel]
-    voted: TreeModel | None = None
+    models: list[Trees]
+    voted: Trees | None = None
     margin: float = 0.0
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Leader:
         features = list(data["features"])
-        models = [TreeModel({**arrays, "features": features}) for arrays in data["models"]]
+        models = [Trees({**arrays, "features": features}) for arrays in data["models"]]
         voted = data.get("voted")
         return cls(
             list(data["members"]),
             features,
             models,
-            TreeModel({**voted, "features": features}) if voted else None,
+            Trees({**voted, "features": features}) if voted else None,
             float(data.get("margin", 0.0)),
         )
 
@@ -272,46 +159,18 @@ class Leader:
         return [m for _, m in ranked], own
 
 
-def export_trees(clf: Any, features: Sequence[str]) -> dict[str, Any]:
-    """A fitted scikit-learn ``HistGradientBoostingClassifier`` (binary) as the arrays
-    ``TreeModel`` reads: ``features``, ``baseline``, ``max_depth`` and ``trees``. Used
-    by the training scripts; needs no scikit-learn import itself."""
-    import numpy as np
-
-    trees = []
-    max_depth = 0
-    for (pred,) in clf._predictors:
-        nodes = pred.nodes
-        if np.any(nodes["is_categorical"]):
-            raise ValueError("categorical splits are not supported by the exporter")
-        leaf = nodes["is_leaf"].astype(bool)
-        trees.append(
-            {
-                "feature": [int(x) for x in nodes["feature_idx"]],
-                "threshold": [float(x) for x in nodes["num_threshold"]],
-                "left": [int(x) for x in nodes["left"]],
-                "right": [int(x) for x in nodes["right"]],
-                "value": [
-                    round(float(v), 7) if lf else 0.0
-                    for v, lf in zip(nodes["value"], leaf, strict=True)
-                ],
-                "missing_left": [bool(x) for x in nodes["missing_go_to_left"]],
-                "leaf": [bool(x) for x in leaf],
-            }
-        )
-        max_depth = max(max_depth, int(nodes["depth"].max()))
-    return {
-        "features": list(features),
-        "baseline": float(np.ravel(clf._baseline_prediction)[0]),
-        "max_depth": max_depth + 1,
-        "trees": trees,
-    }
-
-
 @functools.cache
-def model() -> TreeModel:
-    """The shipped model, loaded once per process."""
-    return TreeModel.load(MODEL_PATH)
+def model() -> ConsensusModel:
+    """The shipped model (``models/consensus.json``), loaded and checked once per
+    process: its features must be the ones this version computes."""
+    from . import pagekind
+
+    data = load_model(MODEL_FILE, MODEL_FORMAT, MODEL_VERSION, feature_names(len(MEMBERS)))
+    found = ConsensusModel(data)
+    leader = found.leader
+    if leader is not None and leader.features != pagekind.leader_feature_names(leader.members):
+        raise ModelError(f"model {MODEL_FILE}: its leader reads other page features")
+    return found
 
 
 def page_digest(raw: bytes) -> str:
@@ -322,7 +181,7 @@ def page_digest(raw: bytes) -> str:
     return hashlib.sha1(raw).hexdigest()
 
 
-def trained_on(html_bytes_digests: Iterable[str], tree_model: TreeModel | None = None) -> int:
+def trained_on(html_bytes_digests: Iterable[str], tree_model: ConsensusModel | None = None) -> int:
     """How many of these page digests (``page_digest``) the shipped model was trained
     on: consensus figures on such pages are not cross-validated."""
     seen = (tree_model or model()).trained_on
@@ -764,7 +623,7 @@ def consensus(
     page: Page,
     options: ExtractOptions | None = None,
     members: Mapping[str, Extraction] | None = None,
-    tree_model: TreeModel | None = None,
+    tree_model: ConsensusModel | None = None,
 ) -> Extraction:
     """The consensus extraction of a page (members run here unless given)."""
     options = options or ExtractOptions()

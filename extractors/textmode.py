@@ -9,8 +9,8 @@ neighbours); a small gradient-boosted tree model (``models/text.json``, trained 
 ``benchmarks/train_text.py`` on the Scrapinghub pages as the ``alltext`` backend
 renders them) says which units are article text.
 
-The trees are evaluated by the consensus module's ``TreeModel`` (one numpy evaluator
-for both models). ``load_input`` is the CLI's loading step with text detection:
+The trees are evaluated by ``trees.Trees`` (one numpy evaluator for both models).
+``load_input`` is the CLI's loading step with text detection:
 ``--input-format auto|html|text``.
 """
 
@@ -21,7 +21,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .scoring import tokens
@@ -31,8 +30,11 @@ if TYPE_CHECKING:
 
     from .page import Page
 
-MODEL_PATH = Path(__file__).with_name("models") / "text.json"
-FLAT_MODEL_PATH = Path(__file__).with_name("models") / "text-flat.json"
+#: the shipped models: files of the models package (``trees.load_model``)
+MODEL_FILE = "text.json"
+FLAT_MODEL_FILE = "text-flat.json"
+MODEL_FORMAT = "unboil-text-trees"
+MODEL_VERSION = 1
 #: A unit is kept from this probability up (the model file may override it).
 THRESHOLD = 0.5
 INPUT_FORMATS = ("auto", "html", "text")
@@ -608,13 +610,13 @@ def stage2_features(X: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 class TextModel:
     """Two stacked tree models: per-unit features, then the same with the first
-    stage's probabilities of the neighbours. Both evaluated by ``consensus.TreeModel``."""
+    stage's probabilities of the neighbours. Both evaluated by ``trees.Trees``."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        from .consensus import TreeModel
+        from .trees import ModelError, Trees
 
-        self.stage1 = TreeModel(data["stage1"])
-        self.stage2 = TreeModel(data["stage2"])
+        self.stage1 = Trees(data["stage1"])
+        self.stage2 = Trees(data["stage2"])
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
         self.threshold = float(data.get("threshold", THRESHOLD))
         #: what the model was trained on: sha1 of each training page's HTML bytes
@@ -622,14 +624,14 @@ class TextModel:
         self.trained_on: frozenset[str] = frozenset(data.get("trained_on", ()))
         self.trained_on_text: frozenset[str] = frozenset(data.get("trained_on_text", ()))
         if self.stage1.features != feature_names() or self.stage2.features != stage2_names():
-            raise RuntimeError("the text model's features do not match this version of unboil")
+            raise ModelError("the text model's features do not match this version of unboil")
 
     @classmethod
-    def load(cls, path: str | Path) -> TextModel:
-        import json
+    def load(cls, name: str) -> TextModel:
+        """The shipped model file ``name`` (``trees.load_model``)."""
+        from .trees import load_model
 
-        with open(path, encoding="utf-8") as f:
-            return cls(json.load(f))
+        return cls(load_model(name, MODEL_FORMAT, MODEL_VERSION))
 
     def predict_proba(self, units: Sequence[str]) -> np.ndarray:
         X = features(units)
@@ -641,14 +643,14 @@ class TextModel:
 @functools.cache
 def model() -> TextModel:
     """The shipped text model (``models/text.json``), loaded once per process."""
-    return TextModel.load(MODEL_PATH)
+    return TextModel.load(MODEL_FILE)
 
 
 @functools.cache
 def flat_model() -> TextModel:
     """The model for texts without line structure (``models/text-flat.json``: trained on
     the same pages flattened to one line and cut into sentences)."""
-    return TextModel.load(FLAT_MODEL_PATH)
+    return TextModel.load(FLAT_MODEL_FILE)
 
 
 def text_digest(text: str) -> str:

@@ -31,6 +31,7 @@ from unboil.extractors.blocks import (
 from unboil.extractors.loading import load_file
 from unboil.extractors.page import Page
 from unboil.extractors.scoring import evaluate, word_f1
+from unboil.extractors.trees import ModelError, Trees, check_model
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -417,9 +418,11 @@ def test_votes_and_members_are_filled(seed: Extraction) -> None:
 
 
 def test_model_file() -> None:
-    path = cons.MODEL_PATH
-    assert path.stat().st_size < 2_000_000
-    data = json.loads(path.read_text(encoding="utf-8"))
+    from importlib.resources import files
+
+    text = files("unboil.extractors.models").joinpath(cons.MODEL_FILE).read_text("utf-8")
+    assert len(text) < 2_000_000
+    data = json.loads(text)
     model = cons.model()
     assert model is cons.model()  # loaded once
     assert model.features == data["features"]
@@ -434,7 +437,20 @@ def test_model_file() -> None:
     assert leader.features == pagekind.leader_feature_names(model.members)
 
 
-def _constant(value: float, features: list[str]) -> cons.TreeModel:
+def test_a_model_for_other_features_is_refused_when_it_loads() -> None:
+    data = {"format": "unboil-consensus-trees", "version": 1, "features": ["a", "b"]}
+    assert check_model("m.json", data, "unboil-consensus-trees", 1, ["a", "b"]) is data
+    with pytest.raises(ModelError, match="other features"):
+        check_model("m.json", data, "unboil-consensus-trees", 1, ["a", "b", "c"])
+    with pytest.raises(ModelError, match="version 2"):
+        check_model("m.json", data, "unboil-consensus-trees", 2)
+    with pytest.raises(ModelError, match="format"):
+        check_model("m.json", data, "unboil-text-trees", 1)
+    with pytest.raises(ModelError, match="not a model"):
+        check_model("m.json", [], "unboil-text-trees", 1)
+
+
+def _constant(value: float, features: list[str]) -> Trees:
     leaf = {
         "feature": [0],
         "threshold": [0.0],
@@ -444,7 +460,7 @@ def _constant(value: float, features: list[str]) -> cons.TreeModel:
         "missing_left": [False],
         "leaf": [True],
     }
-    return cons.TreeModel({"features": features, "baseline": value, "trees": [leaf]})
+    return Trees({"features": features, "baseline": value, "trees": [leaf]})
 
 
 def test_leader_ranks_members_and_keeps_the_first_ones_text_past_the_margin() -> None:
@@ -614,9 +630,9 @@ def test_tree_model_matches_a_plain_walk() -> None:
     model = cons.model()
     rng = np.random.default_rng(0)
     # more rows than one chunk: the chunks' results joined in order
-    X = np.abs(rng.normal(size=(cons.TreeModel.CHUNK_ROWS * 2 + 7, len(model.features)))) * 2
+    X = np.abs(rng.normal(size=(Trees.CHUNK_ROWS * 2 + 7, len(model.features)))) * 2
     X[rng.random(X.shape) < 0.05] = np.nan
-    X[: cons.TreeModel.CHUNK_ROWS] = np.nan_to_num(X[: cons.TreeModel.CHUNK_ROWS])  # no NaN
+    X[: Trees.CHUNK_ROWS] = np.nan_to_num(X[: Trees.CHUNK_ROWS])  # no NaN
 
     def walk(row: np.ndarray) -> float:
         total = model.baseline
