@@ -151,8 +151,8 @@ def diff(
     from ..extractors.base import ExtractOptions
     from ..extractors.diffing import diff_blocks, diff_gold
     from ..extractors.errors import SourceError
+    from ..extractors.pipeline import load_page
     from ..extractors.registry import get
-    from ..extractors.textmode import is_text, load_input
 
     if gold is not None and stripped:
         raise click.UsageError("--gold and --stripped cannot be combined.")
@@ -167,13 +167,13 @@ def diff(
     engine_a: Any = get(name_a) if mode != "gold" else None
     gold_text = _read_gold(gold) if gold is not None else None
     try:
-        page = load_input(source, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private)
+        page = load_page(source, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private)
     except SourceError as exc:
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.USAGE)
 
     options = ExtractOptions(title=title, captions=captions)
-    if is_text(page):  # text mode: the text's units against what the text backend kept
+    if page.is_text:  # text mode: the text's units against what the text backend kept
         chosen = [
             f"-{o} {v}"
             for o, n, v in (("a", "backend_a", backend_a), ("b", "backend", backend))

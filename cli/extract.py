@@ -79,14 +79,14 @@ def extract(
     exit status is then 3.
     """
     from ..extractors import formats
-    from ..extractors.base import Extraction, ExtractOptions
+    from ..extractors.base import ExtractOptions
     from ..extractors.errors import SourceError
-    from ..extractors.limits import ExtractionTimeout, time_limit
-    from ..extractors.registry import get
-    from ..extractors.textmode import is_text, load_input
+    from ..extractors.pipeline import backend_for, extract_page, load_page
+    from ..extractors.pipeline import failure as failed_with
+    from ..extractors.registry import shared
 
-    engine = get(backend)
-    text_engine = None
+    shared(backend)  # an unknown or uninstalled backend: a usage error before any page
+    noted = False
     if metadata is None:  # the text is the same either way; metadata costs ~8%
         metadata = title or fmt in ("json", "jsonl")
     options = ExtractOptions(title=title, captions=captions, metadata=metadata)
@@ -106,7 +106,7 @@ def extract(
         page = result = None
         failure: str | None = None
         try:
-            page = load_input(
+            page = load_page(
                 source,
                 input_format,
                 max_bytes=max_bytes,
@@ -120,21 +120,12 @@ def extract(
 
                 traceback.print_exc()
         if page is not None:
-            used, runner = backend, engine
-            if is_text(page):  # text mode: the text backend, whatever -b says
-                if text_engine is None and backend != "text" and given("backend"):
-                    note_text_mode(
-                        source, f"-b {backend}", "; --input-format html reads it as HTML"
-                    )
-                text_engine = text_engine or get("text")
-                used, runner = "text", text_engine
-            try:
-                with time_limit(timeout):
-                    result = runner.extract(page, options)
-            except ExtractionTimeout as exc:
-                result = Extraction(backend=used, error=str(exc))
-            if result.error:
-                failure = f"{used} failed: {result.error}"
+            if backend_for(page, backend) != backend and not noted and given("backend"):
+                noted = True  # text mode: the text backend, whatever -b says
+                note_text_mode(source, f"-b {backend}", "; --input-format html reads it as HTML")
+            used, result = extract_page(page, backend, options, timeout)
+            failure = failed_with(used, result)
+            if failure:
                 if debug_enabled() and result.detail:
                     click.echo(result.detail, err=True, nl=False)
             elif result.reason:

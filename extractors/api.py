@@ -15,12 +15,11 @@ for a path: pass ``pathlib.Path`` to be explicit.
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from typing import Any
 
 from .base import Extraction, ExtractOptions
 from .page import Page
-
-InputFormat = Literal["auto", "html", "text"]
+from .pipeline import InputFormat
 
 #: what a document given as a string or bytes is called in error messages
 DOCUMENT_SOURCE = "<document>"
@@ -45,33 +44,18 @@ def load(
 
     Raises ``errors.SourceError`` (its ``cause`` says why in a line) when the source
     cannot be read or is not a page: a missing file, a PDF, an HTTP error..."""
-    from .textmode import load_input, load_text_bytes, text_page
+    from .pipeline import load_page, load_page_bytes
 
     if isinstance(source, str) and _is_document(source):
         source = source.encode("utf-8")
         limits.setdefault("content_type", "text/html; charset=utf-8")
     if isinstance(source, bytes):
         kept = {k: v for k, v in limits.items() if k in ("max_bytes", "content_type")}
-        if input_format == "text":
-            return load_text_bytes(source, DOCUMENT_SOURCE, url=url, **kept)
-        page = _load_bytes(source, url, input_format, kept)
-    else:
-        page = load_input(os.fspath(source), input_format, **limits)
-        if url is not None:
-            page.url = url
-    return page if input_format != "text" or page.is_text else text_page(page)
-
-
-def _load_bytes(data: bytes, url: str | None, input_format: str, kept: dict[str, Any]) -> Page:
-    from .loading import NotHtml, load_bytes
-    from .textmode import text_page
-
-    try:
-        return load_bytes(data, DOCUMENT_SOURCE, url=url, **kept)
-    except NotHtml as exc:
-        if input_format == "auto" and exc.kind == "text" and exc.page is not None:
-            return text_page(exc.page)
-        raise
+        return load_page_bytes(source, DOCUMENT_SOURCE, input_format, url=url, **kept)
+    page = load_page(os.fspath(source), input_format, **limits)
+    if url is not None:
+        page.url = url
+    return page
 
 
 def extract(
@@ -93,12 +77,11 @@ def extract(
     ``error`` says why). A source that cannot be loaded raises ``SourceError``; an
     unknown or uninstalled backend, ``BackendNotFound`` or ``BackendUnavailable`` (all
     three are ``UnboilError``\\ s); an option that is not one, ``TypeError``."""
-    from . import registry
+    from .pipeline import extract_page
 
     opts = ExtractOptions(**options)
     page = source if isinstance(source, Page) else load(source, url=url, input_format=input_format)
-    name = "text" if page.is_text else backend
-    return registry.shared(name).extract(page, opts)
+    return extract_page(page, backend, opts)[1]
 
 
 def backends() -> list[str]:

@@ -810,7 +810,7 @@ def process_page(task: Task) -> dict[str, Any]:
     from .base import ExtractOptions
     from .fsutil import atomic_write
     from .loading import NotHtml, load_file
-    from .textmode import as_input, is_text, text_page
+    from .pipeline import backend_for, extract_page, failure, text_page
 
     start = time.perf_counter()
     rec = base_record(task.source, task.kind, task.backend, "failed")
@@ -842,13 +842,14 @@ def process_page(task: Task) -> dict[str, Any]:
             rec["status"] = "skipped"
         rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
         return rec
-    page = as_input(page, task.input_format)
-    backend = "text" if is_text(page) else task.backend  # text mode
+    if task.input_format == "text":
+        page = text_page(page)
+    backend = backend_for(page, task.backend)
     if task.repeated and backend == "text":
         page.info["repeated"] = task.repeated
     rec["backend"] = backend
     options = ExtractOptions(title=task.title, captions=task.captions, metadata=task.metadata)
-    result = shared(backend).extract(page, options)
+    backend, result = extract_page(page, backend, options)
     rec.update(
         version=result.version,
         title=result.title,
@@ -859,7 +860,7 @@ def process_page(task: Task) -> dict[str, Any]:
         quality=result.quality if result.ok else None,
     )
     if result.error:
-        rec.update(error=f"{backend} failed: {result.error}")
+        rec.update(error=failure(backend, result))
         rec["seconds"] = round(time.perf_counter() - start, 6)
         return rec
     other = None
@@ -904,17 +905,18 @@ def count_repeats(inputs: Iterable[Input], cfg: BatchConfig) -> BatchRepeats:
     """``textmode.BatchRepeats`` over the batch's files that are text inputs (as
     ``process_page`` will read them: plain text, or anything with input format text);
     files that cannot be read are left to fail in their turn."""
-    from .textmode import BatchRepeats, is_text, load_input
+    from .pipeline import load_page
+    from .textmode import BatchRepeats
 
     counter = BatchRepeats()
     for item in inputs:
         if item.kind != "file" or item.skip:
             continue
         try:
-            page = load_input(item.source, cfg.input_format, max_bytes=cfg.max_bytes)
+            page = load_page(item.source, cfg.input_format, max_bytes=cfg.max_bytes)
         except (SourceError, OSError):  # NotHtml included
             continue
-        if is_text(page):
+        if page.is_text:
             counter.add(item.source, page.html)
     return counter
 

@@ -65,17 +65,15 @@ def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -
     """Load one gold page and run every backend on it. Returns plain data (it
     crosses process boundaries)."""
     from .errors import SourceError
-    from .loading import load_bytes, read_error_cause
-    from .textmode import load_text_bytes, text_digest
+    from .loading import read_error_cause
+    from .pipeline import load_page_bytes
+    from .textmode import text_digest
 
     out: dict[str, Any] = {"name": gold.name, "parse_ms": 0.0, "runs": {}}
     text_input = gold.input_format == "text"
     try:
         data = gold.read_bytes()
-        if text_input:
-            page = load_text_bytes(data, str(gold.path))
-        else:
-            page = load_bytes(data, str(gold.path), url=gold.url)
+        page = load_page_bytes(data, str(gold.path), "text" if text_input else "html", url=gold.url)
     except SourceError as exc:
         out["error"] = exc.cause
         return out

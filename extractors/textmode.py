@@ -10,8 +10,7 @@ neighbours); a small gradient-boosted tree model (``models/text.json``, trained 
 renders them) says which units are article text.
 
 The trees are evaluated by ``trees.Trees`` (one numpy evaluator for both models).
-``load_input`` is the CLI's loading step with text detection:
-``--input-format auto|html|text``.
+Text inputs are told from HTML pages by ``pipeline.load_page``.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from .scoring import tokens
 if TYPE_CHECKING:
     import numpy as np
 
-    from .page import Page
 
 #: the shipped models: files of the models package (``trees.load_model``)
 MODEL_FILE = "text.json"
@@ -796,53 +794,3 @@ def repeats(units: Sequence[str], repeated: Collection[int]) -> list[int]:
     if 2 * sum(size(units[i]) for i in hits) >= sum(size(u) for u in units):
         return []
     return hits
-
-
-# -- input detection ---------------------------------------------------------------------
-
-
-def text_page(page: Page) -> Page:
-    """``page`` marked as a plain-text input (its ``html`` is the text)."""
-    page.info["format"] = "text"
-    return page
-
-
-def is_text(page: Page) -> bool:
-    return page.is_text
-
-
-def load_input(source: str, input_format: str = "auto", **kwargs: Any) -> Page:
-    """``loading.load`` with text mode: ``auto`` turns plain text (refused by
-    ``load`` as ``NotHtml(kind="text")``) into a text page; ``text`` treats whatever
-    loads as text; ``html`` refuses plain text as ``load`` does."""
-    from .loading import NotHtml, load
-
-    try:
-        page = load(source, **kwargs)
-    except NotHtml as exc:
-        if input_format != "html" and exc.kind == "text" and exc.page is not None:
-            return text_page(exc.page)
-        raise
-    if input_format == "text":
-        return text_page(page)
-    return page
-
-
-def load_text_bytes(data: bytes, source: str, **kwargs: Any) -> Page:
-    """Bytes read as a text input whatever they look like (``--input-format text``):
-    ``loading.load_bytes`` decodes them; what it refuses other than as plain text
-    (empty, binary, PDF...) stays refused."""
-    from .loading import NotHtml, load_bytes
-
-    try:
-        page = load_bytes(data, source, **kwargs)
-    except NotHtml as exc:
-        if exc.kind == "text" and exc.page is not None:
-            return text_page(exc.page)
-        raise
-    return text_page(page)
-
-
-def as_input(page: Page, input_format: str = "auto") -> Page:
-    """For a page loaded some other way (bytes, a fetch): ``text`` marks it as text."""
-    return text_page(page) if input_format == "text" else page

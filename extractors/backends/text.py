@@ -27,7 +27,7 @@ class TextBackend(Backend):
         from .. import textmode
 
         title = None
-        if textmode.is_text(page):
+        if page.is_text:
             text = page.html
             title = textmode.markdown_title(text)
         else:  # an HTML page: its visible text, as the model was trained
