@@ -687,8 +687,8 @@ def write_index(outdir: str) -> str:
     from pathlib import Path
     from urllib.parse import quote
 
-    from .batch import MANIFEST_NAME, read_manifest
     from .fsutil import atomic_write
+    from .manifest import MANIFEST_NAME, read_manifest
 
     last: dict[str, dict[str, object]] = {}
     for rec in read_manifest(Path(outdir, MANIFEST_NAME)):

@@ -61,12 +61,12 @@ from .batch import (
     base_record,
     name_inputs,
     process_page,
-    remove_stale_temp_files,
     reserved_names,
     skip_record,
     warc_inputs,
 )
 from .errors import UnboilError
+from .manifest import remove_stale_temp_files
 
 __all__ = ["INSTALL", "DaskRunner", "close_pool", "partitions", "require_dask", "run_partition"]
 

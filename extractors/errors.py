@@ -26,3 +26,7 @@ class BackendNotFound(UnboilError):
 
 class BackendUnavailable(UnboilError):
     """The backend exists but its library is not installed."""
+
+
+class BatchError(UnboilError):
+    """A batch cannot start: bad inputs or options (a usage error)."""

@@ -23,14 +23,8 @@ from unboil.cli.exitcodes import ExitStatus
 from unboil.cli.main import cli
 from unboil.extractors import registry
 from unboil.extractors.base import Backend, Block, Extraction, ExtractOptions
-from unboil.extractors.batch import (
-    MANIFEST_FIELDS,
-    MANIFEST_NAME,
-    Manifest,
-    discover,
-    read_manifest,
-    url_stem,
-)
+from unboil.extractors.batch import discover, url_stem
+from unboil.extractors.manifest import MANIFEST_FIELDS, MANIFEST_NAME, Manifest, read_manifest
 from unboil.extractors.page import Page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -299,7 +293,7 @@ def test_a_failure_is_one_line_whatever_its_name(tmp_path: Path) -> None:
 def test_a_second_batch_into_the_same_outdir_is_refused(tmp_path: Path) -> None:
     """The running batch holds the manifest: another run into its OUTDIR would truncate
     its records. Refused before anything is written; once the first ends, fine."""
-    from unboil.extractors.batch import Manifest
+    from unboil.extractors.manifest import Manifest
 
     make_pages(tmp_path / "in", 2)
     out = tmp_path / "out"

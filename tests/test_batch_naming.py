@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unboil.cli.main import cli
-from unboil.extractors.batch import MANIFEST_NAME, Input, discover, read_manifest, url_stem
+from unboil.extractors.batch import Input, discover, url_stem
+from unboil.extractors.manifest import MANIFEST_NAME, read_manifest
 
 #: every name a batch may write for an input (whatever the format and options), as
 #: the README states them: STEM.txt/.md/.json, STEM.audit.html, STEM.html (URLs)
@@ -331,8 +332,8 @@ def _h(text: str) -> str:
 
 
 def test_atomic_write_of_a_255_byte_name(tmp_path: Path) -> None:
-    from unboil.extractors.batch import remove_stale_temp_files
     from unboil.extractors.fsutil import atomic_write
+    from unboil.extractors.manifest import remove_stale_temp_files
 
     for name in ("c" * 255, "é" * 127 + "c"):
         atomic_write(tmp_path / name, "text")

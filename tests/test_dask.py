@@ -30,14 +30,9 @@ pytest.importorskip("warcio")
 
 from unboil.cli.main import cli
 from unboil.extractors import registry
-from unboil.extractors.batch import (
-    MANIFEST_NAME,
-    BatchConfig,
-    BatchRunner,
-    discover,
-    read_manifest,
-)
+from unboil.extractors.batch import BatchConfig, BatchRunner, discover
 from unboil.extractors.dask_engine import DaskRunner, partitions
+from unboil.extractors.manifest import MANIFEST_NAME, read_manifest
 
 PLUGIN = """
 import os, time

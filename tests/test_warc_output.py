@@ -24,7 +24,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from unboil.cli.main import cli
-from unboil.extractors.batch import MANIFEST_NAME, BatchConfig, BatchRunner, discover, read_manifest
+from unboil.extractors.batch import BatchConfig, BatchRunner, discover
+from unboil.extractors.manifest import MANIFEST_NAME, read_manifest
 
 pytest.importorskip("warcio")
 from warcio.archiveiterator import ArchiveIterator
@@ -103,9 +104,9 @@ import os, signal
 
 KILL_AT = int(os.environ.get("UNBOIL_TEST_KILL_AT") or 0)
 if KILL_AT:
-    from unboil.extractors import batch as _batch
+    from unboil.extractors import manifest as _manifest
 
-    _append, _calls = _batch.Manifest.append, [0]
+    _append, _calls = _manifest.Manifest.append, [0]
 
     def append(self, rec, **kwargs):
         _calls[0] += 1
@@ -113,7 +114,7 @@ if KILL_AT:
             os.kill(os.getpid(), signal.SIGKILL)
         return _append(self, rec, **kwargs)
 
-    _batch.Manifest.append = append
+    _manifest.Manifest.append = append
 """
 )
 
