@@ -101,8 +101,8 @@ def main() -> None:
     parser.add_argument("--html-dir", type=Path, default=HTML_DIR)
     args = parser.parse_args()
 
-    from unboil.extractors.loading import load
     from unboil.extractors.registry import get
+    from unboil.extractors.sources import load
 
     path = biggest_page(args.html_dir)
     page = load(str(path))

@@ -676,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     report = make_report(
         lines, flat, data, size, flat_size, jt_score, pool_count, units, positives, minutes
     )
-    if args.export and flat is not None:
+    if args.export:
         REPORT.write_text(report, encoding="utf-8")
         print(f"wrote {REPORT}")
     else:
@@ -710,8 +710,8 @@ def make_report(
     means = ", ".join(f"{c}: {m:.4f}" for c, m in lines["cv_mean"].items())
     report = f"""# Text mode: boilerplate removal for plain text
 
-Trained and measured by `benchmarks/train_text.py` on {today} (scikit-learn
-{sklearn.__version__}; {minutes:.0f} minutes on one core); the model is
+Trained and measured by `benchmarks/train_text_pooled.py` on {today} (scikit-learn
+{sklearn.__version__}; {minutes:.0f} minutes); the model is
 `extractors/models/text.json` ({size / 1024:.0f} KiB, {len(data["stage1"]["trees"])} +
 {len(data["stage2"]["trees"])} trees).
 
@@ -755,8 +755,8 @@ Trained and measured by `benchmarks/train_text.py` on {today} (scikit-learn
   when the `text` backend is scored on its own training pages.
 - Protocols, all grouped by site: (a) *leave one collection out*: trained on the other
   two collections' pool pages (minus any page of a site the scored collection has),
-  threshold chosen by a {FOLDS}-fold site-grouped CV on those training pages only,
-  scored on the third collection's pool pages; (b) {FOLDS}-fold CV grouped by site on
+  at the threshold {LOCO_CUT} fixed before any figure, scored on the third
+  collection's pool pages; (b) {FOLDS}-fold CV grouped by site on
   the whole pool; the exported model's threshold ({cut}) is the one of {list(THRESHOLDS)}
   with the best mean over the three collections of the CV shingle F1; (c) the exported
   model, trained on the whole pool, on the held-out pages.
@@ -796,7 +796,15 @@ The Mozilla gold keeps captions and leads (the Scrapinghub convention drops them
 WCXB's gold follows its page types (a forum's posts, a listing's cards are content):
 part of the gap between collections is a convention gap rather than misses.
 """
-    if flat is not None:
+    if flat is None:
+        report += """
+## Texts without line structure
+
+The flat model (`extractors/models/text-flat.json`) was not retrained by this run
+(`--no-flat`): it is still the one `benchmarks/train_text.py` trained on the
+Scrapinghub pages alone.
+"""
+    else:
         fh, fha = flat["held"], flat["held_all"]
         flo, fhi = flat["interval"]
         report += f"""

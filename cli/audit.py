@@ -53,7 +53,7 @@ def audit(
     """
     from ..extractors.audit import audit_page
     from ..extractors.errors import SourceError
-    from ..extractors.loading import load
+    from ..extractors.sources import load
 
     names = [n.strip() for n in backends.split(",") if n.strip()] if backends else None
     try:

@@ -50,7 +50,7 @@ def compare(
     """
     from ..extractors.compare import compare as run_compare
     from ..extractors.errors import SourceError
-    from ..extractors.loading import load
+    from ..extractors.sources import load
 
     names = split_backends(backends)
     try:

@@ -40,7 +40,7 @@ def load(
     text as a text page (``Page.is_text``) and markup as HTML; ``html`` refuses plain
     text; ``text`` reads whatever loads as text. ``url``: the page's address, for
     resolving links. ``limits``: ``max_bytes``, ``timeout`` and ``allow_private``, as
-    ``loading.load`` takes them (the string and bytes forms take ``max_bytes`` only).
+    ``sources.load`` takes them (the string and bytes forms take ``max_bytes`` only).
 
     Raises ``errors.SourceError`` (its ``cause`` says why in a line) when the source
     cannot be read or is not a page: a missing file, a PDF, an HTTP error..."""

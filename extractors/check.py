@@ -798,8 +798,8 @@ def agreement_canary(
     fails) unless ``allow_private``."""
     from .compare import compare
     from .errors import SourceError
-    from .loading import load
     from .registry import shared
+    from .sources import load
 
     if len(set(backends)) < 2:
         raise ConfigError("the agreement canary needs at least two backends")

@@ -51,14 +51,14 @@ from .loading import (
     MAX_REDIRECTS,
     USER_AGENT,
     _check_mime,
-    _is_http_url,
     _one_line,
     _os_reason,
     _parse_content_type,
     _strip_errno,
     _too_large,
-    _url_scheme,
+    is_http_url,
     load_bytes,
+    url_scheme,
 )
 from .page import Page
 
@@ -541,8 +541,8 @@ def fetch(
 
     import httpx
 
-    if not _is_http_url(url):
-        scheme = _url_scheme(url)
+    if not is_http_url(url):
+        scheme = url_scheme(url)
         if scheme is None:
             raise SourceError(url, "not a URL (an http:// or https:// address is expected)")
         raise SourceError(url, f"unsupported URL scheme '{scheme}:' (only http and https)")

@@ -41,15 +41,11 @@ import stat
 import sys
 import time
 import zlib
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import BinaryIO
 
 from . import __version__
 from .errors import SourceError
 from .page import Page
-
-if TYPE_CHECKING:
-    from .fetching import fetch as fetch
-    from .fetching import make_client as make_client
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
@@ -66,11 +62,11 @@ __all__ = [
     "MAX_REDIRECTS",
     "USER_AGENT",
     "NotHtml",
-    "fetch",
-    "load",
+    "is_http_url",
     "load_bytes",
     "load_file",
-    "make_client",
+    "load_stdin",
+    "url_scheme",
 ]
 
 
@@ -90,35 +86,7 @@ class NotHtml(SourceError):
         self.page = page
 
 
-# --------------------------------------------------------------------------- sources
-
-
-def load(
-    source: str,
-    *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    timeout: float = DEFAULT_TIMEOUT,
-    stdin: BinaryIO | None = None,
-    allow_private: bool = False,
-) -> Page:
-    """Load a page from ``-`` (standard input), an http(s) URL or a file path. A URL
-    at a loopback, private, link-local or reserved address is refused unless
-    ``allow_private`` (see ``fetching.fetch``)."""
-    if source == "-":
-        return _load_stdin(stdin, max_bytes=max_bytes)
-    if _is_http_url(source):
-        from .fetching import fetch
-
-        return fetch(source, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
-    scheme = _url_scheme(source)
-    if (
-        scheme is not None
-        and (source[len(scheme) + 1 :].startswith("//") or scheme in _SCHEMES)
-        # "notes:2024.html" is a legal file name: only refuse what is not a file.
-        and ("\x00" in source or not os.path.exists(source))
-    ):
-        raise SourceError(source, f"unsupported URL scheme '{scheme}:' (only http and https)")
-    return load_file(source, max_bytes=max_bytes, timeout=timeout)
+# --------------------------------------------------------------------------- files
 
 
 def load_file(
@@ -178,7 +146,8 @@ def _read_stream(fd: int, source: str, max_bytes: int, timeout: float) -> bytes:
     return b"".join(parts)
 
 
-def _load_stdin(stdin: BinaryIO | None, *, max_bytes: int) -> Page:
+def load_stdin(stdin: BinaryIO | None, *, max_bytes: int) -> Page:
+    """Standard input (or ``stdin``), at most ``max_bytes``, as a page."""
     source = STDIN_SOURCE
     if stdin is None:
         if sys.stdin is None:
@@ -685,25 +654,28 @@ def _check_mime(source: str, mime: str | None) -> None:
 
 
 # Schemes refused even without "//" ("mailto:x", "data:text/html,...").
-_SCHEMES = {"file", "ftp", "ftps", "sftp", "data", "mailto", "javascript", "about", "ws", "wss"}
+#: schemes that name no file (``sources.load`` refuses them)
+OTHER_SCHEMES = {
+    "file",
+    "ftp",
+    "ftps",
+    "sftp",
+    "data",
+    "mailto",
+    "javascript",
+    "about",
+    "ws",
+    "wss",
+}
 
 
-def _url_scheme(source: str) -> str | None:
+def url_scheme(source: str) -> str | None:
     m = re.match(r"([A-Za-z][A-Za-z0-9+.-]+):", source)
     return m.group(1).lower() if m else None  # two letters at least: not "C:\..."
 
 
-def _is_http_url(source: str) -> bool:
+def is_http_url(source: str) -> bool:
     return source[:8].lower().startswith(("http://", "https://"))
-
-
-def __getattr__(name: str) -> Any:
-    # the HTTP side lives in ``fetching`` (it imports this module): imported on first use
-    if name in ("fetch", "make_client"):
-        from . import fetching
-
-        return getattr(fetching, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- wording

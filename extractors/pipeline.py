@@ -24,10 +24,11 @@ def text_page(page: Page) -> Page:
 
 
 def load_page(source: str, input_format: str = "auto", **limits: Any) -> Page:
-    """``loading.load`` (a path, ``-`` or a URL) with text mode: ``auto`` reads plain
+    """``sources.load`` (a path, ``-`` or a URL) with text mode: ``auto`` reads plain
     text (which ``load`` refuses as ``NotHtml(kind="text")``) as a text page; ``text``
     reads whatever loads as text; ``html`` refuses plain text as ``load`` does."""
-    from .loading import NotHtml, load
+    from .loading import NotHtml
+    from .sources import load
 
     try:
         page = load(source, **limits)

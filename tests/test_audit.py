@@ -21,8 +21,8 @@ from unboil.cli.main import cli
 from unboil.extractors.audit import audit_page, runs, sanitize
 from unboil.extractors.blocks import segment
 from unboil.extractors.htmltree import parse_html
-from unboil.extractors.loading import load
 from unboil.extractors.page import Page
+from unboil.extractors.sources import load
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

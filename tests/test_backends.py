@@ -419,7 +419,7 @@ def test_page_language() -> None:
 
 def test_trafilatura_without_metadata_gives_the_same_text() -> None:
     from unboil.extractors.base import ExtractOptions
-    from unboil.extractors.loading import load
+    from unboil.extractors.sources import load
 
     page = load(str(Path(__file__).resolve().parent.parent / "samples" / "seed-independent.html"))
     backend = registry.get("trafilatura")

@@ -26,7 +26,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import hostile
 
 from unboil.extractors.errors import SourceError
-from unboil.extractors.loading import NotHtml, fetch, load
+from unboil.extractors.fetching import fetch
+from unboil.extractors.loading import NotHtml
+from unboil.extractors.sources import load
 
 UNBOIL = str(Path(sys.executable).with_name("unboil"))
 SMALL = [c for c in hostile.CASES if not c.big]

@@ -19,17 +19,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from unboil.extractors import loading
+from unboil.extractors import fetching, loading
 from unboil.extractors.errors import SourceError
+from unboil.extractors.fetching import fetch
 from unboil.extractors.loading import (
     DEFAULT_MAX_BYTES,
     MAX_REDIRECTS,
     NotHtml,
-    fetch,
-    load,
     load_bytes,
     load_file,
 )
+from unboil.extractors.sources import load
 
 RU = (
     "Съешь же ещё этих мягких французских булок, да выпей чаю. "
@@ -714,7 +714,7 @@ def test_fetch_dns_failure() -> None:
 
 def test_fetch_with_a_shared_client(http_server) -> None:
     url = http_server.add("/shared", doc("shared").encode())
-    with loading.make_client(timeout=5) as client:
+    with fetching.make_client(timeout=5) as client:
         assert "shared" in fetch(url, client=client, allow_private=True).html
         assert "shared" in fetch(url, client=client, allow_private=True).html
         assert not client.is_closed

@@ -74,8 +74,8 @@ def test_page_text_loses_them(pages: Path, page: str, fmt: str) -> None:
 @pytest.mark.parametrize("name", names.HTML_BACKENDS)
 def test_every_backend_loses_them(pages: Path, name: str) -> None:
     from unboil.extractors.base import ExtractOptions
-    from unboil.extractors.loading import load
     from unboil.extractors.registry import get
+    from unboil.extractors.sources import load
 
     result = get(name).extract(load(str(pages / "page.html")), ExtractOptions(title=True))
     assert result.ok, result.error
