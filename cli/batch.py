@@ -57,7 +57,8 @@ def _default_jobs() -> int:
     "globs",
     multiple=True,
     metavar="PATTERN",
-    help="File names to take from folders (repeatable)  [default: *.html, *.htm, *.html.gz]",
+    help="File names to take from folders (repeatable)  "
+    "[default: *.html, *.htm, *.html.gz, *.htm.gz]",
 )
 @click.option(
     "-o",

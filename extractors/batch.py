@@ -124,7 +124,8 @@ __all__ = [
     "process_page",
 ]
 
-DEFAULT_GLOBS = ("*.html", "*.htm", "*.html.gz")
+#: every suffix of ``loading.PAGE_SUFFIXES``, as ``check`` and gold sets take them
+DEFAULT_GLOBS = ("*.html", "*.htm", "*.html.gz", "*.htm.gz")
 #: output file extension of each format (jsonl streams to stdout and has no files)
 EXTENSIONS = {"txt": ".txt", "markdown": ".md", "json": ".json"}
 #: the raw page saved beside a URL's output (--save-html): STEM + this

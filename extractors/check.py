@@ -47,6 +47,7 @@ from .config import ConfigError, Settings
 from .errors import UnboilError
 from .fsutil import atomic_write
 from .goldsets import GoldSet
+from .loading import PAGE_SUFFIXES, is_http_url
 
 #: Allowance for rounding and ordering noise in comparisons with a baseline.
 NOISE = 0.0005
@@ -56,7 +57,6 @@ DEFAULT_BACKENDS = ("consensus",)
 #: Backends the agreement canary runs when none are named.
 CANARY_BACKENDS = ("trafilatura", "readability", "resiliparse")
 BASELINE_SCHEMA = 1
-PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 
 METRICS = ("f1", "precision", "recall")
 THRESHOLDS = tuple(f"min_{m}" for m in METRICS) + tuple(f"min_page_{m}" for m in METRICS)
@@ -134,10 +134,6 @@ def _fraction(value: Any, key: str, origin: str) -> float:
     return float(value)
 
 
-def _is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
-
-
 def _validate(key: str, value: Any, origin: str) -> None:
     kind = KEYS[key][0]
     if kind == "fraction":
@@ -189,7 +185,8 @@ def config_from_settings(settings: Settings) -> CheckConfig:
         else:
             items = [value] if isinstance(value, str) else value
             config.pages = [
-                s if _is_url(s) else str(p) for s, p in zip(items, settings.paths(key), strict=True)
+                s if is_http_url(s) else str(p)
+                for s, p in zip(items, settings.paths(key), strict=True)
             ]
     return config
 
@@ -770,14 +767,15 @@ def expand_pages(sources: Sequence[str]) -> list[str]:
     out: list[str] = []
     for source in sources:
         path = Path(source)
-        if not _is_url(source) and path.is_dir():
+        if not is_http_url(source) and path.is_dir():
             found = sorted(
                 str(p)
                 for p in path.rglob("*")
                 if p.is_file() and p.name.lower().endswith(PAGE_SUFFIXES)
             )
             if not found:
-                raise ConfigError(f"{source}: no pages (*.html, *.htm, *.html.gz) in this folder")
+                names = ", ".join(f"*{s}" for s in PAGE_SUFFIXES)
+                raise ConfigError(f"{source}: no pages ({names}) in this folder")
             out += found
         else:
             out.append(source)
@@ -892,7 +890,7 @@ def run_check(
             )
     report = evaluate(runs, config, baseline=None if update else baseline, canary=canary)
     origin = config.origins.get("allow_private", "default")
-    if config.allow_private and origin != "command line" and any(map(_is_url, config.pages)):
+    if config.allow_private and origin != "command line" and any(map(is_http_url, config.pages)):
         # a settings file (one a pull request can edit) lets the canary fetch private
         # addresses: said in every report
         report.notes.append(

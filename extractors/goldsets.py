@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .base import ExtractOptions
 from .errors import UnboilError
+from .loading import PAGE_SUFFIXES
 
 
 class GoldSetError(UnboilError):
@@ -98,9 +99,6 @@ def _mozilla(root: Path) -> GoldSet:
     return GoldSet(root.name, root, "mozilla", pages, ExtractOptions(captions=True))
 
 
-_PAGE_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
-
-
 def _convention(root: Path) -> ExtractOptions:
     conf = root / "unboil-gold.toml"
     if not conf.exists():
@@ -134,7 +132,7 @@ def _text_pairs(root: Path, golds: list[Path]) -> GoldSet:
 
 def _pairs(root: Path) -> GoldSet:
     golds = sorted(p for p in root.iterdir() if p.name.endswith(GOLD_SUFFIX) and p.is_file())
-    html = [p for p in root.iterdir() if p.name.endswith(_PAGE_SUFFIXES)]
+    html = [p for p in root.iterdir() if p.name.endswith(PAGE_SUFFIXES)]
     if golds and html:
         raise GoldSetError(
             f"{root}: mixes HTML pages and text dumps (NAME{GOLD_SUFFIX}): "
@@ -144,7 +142,7 @@ def _pairs(root: Path) -> GoldSet:
         return _text_pairs(root, golds)
     pages = []
     for path in sorted(root.iterdir()):
-        suffix = next((s for s in _PAGE_SUFFIXES if path.name.endswith(s)), None)
+        suffix = next((s for s in PAGE_SUFFIXES if path.name.endswith(s)), None)
         if suffix is None:
             continue
         stem = path.name[: -len(suffix)]

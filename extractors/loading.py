@@ -47,6 +47,9 @@ from . import __version__
 from .errors import SourceError
 from .page import Page
 
+#: what a saved page's file is called (gzip-compressed too): the suffixes a folder's
+#: pages have for ``batch``, ``check`` and gold sets
+PAGE_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
 MAX_REDIRECTS = 5

@@ -408,3 +408,16 @@ def test_the_dask_engine_names_warc_records_as_the_local_one(tmp_path: Path) -> 
     remote = runner._expand_warcs(Client(), discover(paths, outdir=out, scan_warcs=False))
     check_names(remote, out)
     assert [(i.source, i.stem) for i in remote] == [(i.source, i.stem) for i in local]
+
+
+def test_batch_check_and_gold_sets_take_the_same_page_files() -> None:
+    """One list of page suffixes: batch's default globs, check's folder expansion and
+    gold sets read the same files (``.htm.gz`` too)."""
+    import fnmatch
+
+    from unboil.extractors.batch import DEFAULT_GLOBS
+    from unboil.extractors.loading import PAGE_SUFFIXES
+
+    for name in ("a.html", "a.htm", "a.html.gz", "a.htm.gz", "a.txt", "a.html.bak"):
+        by_glob = any(fnmatch.fnmatch(name, g) for g in DEFAULT_GLOBS)
+        assert by_glob == name.endswith(PAGE_SUFFIXES), name
