@@ -642,7 +642,7 @@ def comparison_of(page: Page, extractions: Sequence[Extraction]) -> Comparison:
     """A ``Comparison`` of extractions already made (the consensus's members are
     taken from it; the consensus comes last)."""
     from .compare import CONSENSUS, Comparison
-    from .scoring import shingle_agreement, shingles
+    from .scoring import agreement_matrix
 
     found: dict[str, Extraction] = {}
     cons = None
@@ -654,12 +654,7 @@ def comparison_of(page: Page, extractions: Sequence[Extraction]) -> Comparison:
             found[e.backend] = e
     if cons is not None:
         found[CONSENSUS] = cons
-    sets = {n: shingles(e.text) for n, e in found.items()}
-
-    def score(a: str, b: str) -> float:
-        return 1.0 if a == b else shingle_agreement(sets[a], sets[b])
-
-    matrix = {a: {b: score(a, b) for b in found} for a in found}
+    matrix = agreement_matrix({n: e.text for n, e in found.items()})
     return Comparison(page.source, found, matrix)
 
 

@@ -623,17 +623,13 @@ def agreement_score(result: Extraction, other: Extraction | None = None) -> floa
     """The agreement between ``result`` and ``other`` when ``other`` is given (None when
     it failed); else the mean pairwise agreement of a consensus result's members; None
     when there is nothing to compare."""
-    from .scoring import agreement, shingle_agreement, shingles
+    from .scoring import agreement, mean_agreement
 
     if other is not None:
         return round(agreement(result.text, other.text), 4) if other.ok else None
     if result.members:
-        # each member's shingles once, not once per pair it is in
-        sets = [shingles(m.text) for m in result.members.values() if m.ok]
-        pairs = list(itertools.combinations(sets, 2))
-        if not pairs:
-            return None
-        return round(sum(shingle_agreement(a, b) for a, b in pairs) / len(pairs), 4)
+        mean = mean_agreement({n: m.text for n, m in result.members.items() if m.ok})
+        return None if mean is None else round(mean, 4)
     return None
 
 

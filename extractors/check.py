@@ -797,6 +797,7 @@ def agreement_canary(
     from .compare import compare
     from .errors import SourceError
     from .registry import shared
+    from .scoring import pair_agreements
     from .sources import load
 
     if len(set(backends)) < 2:
@@ -811,11 +812,9 @@ def agreement_canary(
             out.append(CanaryPage(source, None, error=exc.cause, flagged=True))
         else:
             result = compare(page, backends)
-            names = list(result.extractions)
             pairs = {
-                f"{a}~{b}": round(result.agreement[a][b], 4)
-                for i, a in enumerate(names)
-                for b in names[i + 1 :]
+                f"{a}~{b}": round(value, 4)
+                for (a, b), value in pair_agreements(result.agreement).items()
             }
             mean = round(sum(pairs.values()) / len(pairs), 4) if pairs else 1.0
             errors = {n: e.error for n, e in result.extractions.items() if e.error}

@@ -8,7 +8,7 @@ from typing import Any
 
 from .base import Extraction, ExtractOptions
 from .page import Page
-from .scoring import shingle_agreement, shingles
+from .scoring import agreement_matrix
 
 CONSENSUS = "consensus"
 
@@ -82,11 +82,5 @@ def compare(
     ordered = {n: results[n] for n in backends if n in results and n != CONSENSUS}
     if CONSENSUS in backends:
         ordered[CONSENSUS] = cons
-    matrix: dict[str, dict[str, float]] = {a: {} for a in ordered}
-    names = list(ordered)
-    sets = {n: shingles(e.text) for n, e in ordered.items()}
-    for i, a in enumerate(names):
-        for b in names[i:]:
-            value = 1.0 if a == b else shingle_agreement(sets[a], sets[b])
-            matrix[a][b] = matrix[b][a] = value
-    return Comparison(page.source, ordered, {a: {b: matrix[a][b] for b in names} for a in names})
+    matrix = agreement_matrix({n: e.text for n, e in ordered.items()})
+    return Comparison(page.source, ordered, matrix)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"\w+")
@@ -132,6 +132,31 @@ def shingle_agreement(sa: Counter[tuple[str, ...]], sb: Counter[tuple[str, ...]]
     common = sum((sa & sb).values())
     total = sum(sa.values()) + sum(sb.values())
     return 2 * common / total if total else 0.0
+
+
+def agreement_matrix(texts: Mapping[str, str]) -> dict[str, dict[str, float]]:
+    """``agreement`` of every pair of these texts (by name; 1.0 on the diagonal), each
+    text's shingles counted once."""
+    sets = {name: shingles(text) for name, text in texts.items()}
+    names = list(sets)
+    matrix: dict[str, dict[str, float]] = {a: {} for a in names}
+    for i, a in enumerate(names):
+        matrix[a][a] = 1.0
+        for b in names[i + 1 :]:
+            matrix[a][b] = matrix[b][a] = shingle_agreement(sets[a], sets[b])
+    return {a: {b: matrix[a][b] for b in names} for a in names}
+
+
+def pair_agreements(matrix: Mapping[str, Mapping[str, float]]) -> dict[tuple[str, str], float]:
+    """The matrix's pairs, each once, in its names' order."""
+    names = list(matrix)
+    return {(a, b): matrix[a][b] for i, a in enumerate(names) for b in names[i + 1 :]}
+
+
+def mean_agreement(texts: Mapping[str, str]) -> float | None:
+    """The mean pairwise ``agreement`` of these texts; None for fewer than two."""
+    pairs = pair_agreements(agreement_matrix(texts))
+    return sum(pairs.values()) / len(pairs) if pairs else None
 
 
 def _normalize(text: str) -> str:

@@ -78,3 +78,25 @@ def test_segment_metric_counts_found_and_leaked_segments() -> None:
     assert s.accuracy == pytest.approx(3 / 5)
     total = s + score_segments("", ["x"], [])
     assert (total.tp, total.fn) == (2, 2)
+
+
+def test_agreement_matrix_pairs_and_mean() -> None:
+    from unboil.extractors.scoring import (
+        agreement,
+        agreement_matrix,
+        mean_agreement,
+        pair_agreements,
+    )
+
+    texts = {
+        "a": "the council closed the old footbridge before dawn on monday",
+        "b": "the council closed the old footbridge before dawn",
+        "c": "subscribe to our newsletter for the best stories",
+    }
+    matrix = agreement_matrix(texts)
+    assert list(matrix) == ["a", "b", "c"] and all(matrix[n][n] == 1.0 for n in texts)
+    assert matrix["a"]["b"] == matrix["b"]["a"] == agreement(texts["a"], texts["b"])
+    pairs = pair_agreements(matrix)
+    assert list(pairs) == [("a", "b"), ("a", "c"), ("b", "c")]
+    assert mean_agreement(texts) == sum(pairs.values()) / 3
+    assert mean_agreement({"a": texts["a"]}) is None
