@@ -53,11 +53,13 @@ def audit(
     """
     from ..extractors.audit import audit_page
     from ..extractors.errors import SourceError
-    from ..extractors.sources import load
+    from ..extractors.pipeline import load_page
 
     names = [n.strip() for n in backends.split(",") if n.strip()] if backends else None
-    try:
-        page = load(source, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private)
+    try:  # HTML only: the report draws the page's blocks
+        page = load_page(
+            source, "html", max_bytes=max_bytes, timeout=timeout, allow_private=allow_private
+        )
     except SourceError as exc:
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.SOURCES_FAILED)

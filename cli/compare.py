@@ -50,11 +50,13 @@ def compare(
     """
     from ..extractors.compare import compare as run_compare
     from ..extractors.errors import SourceError
-    from ..extractors.sources import load
+    from ..extractors.pipeline import load_page
 
     names = split_backends(backends)
-    try:
-        page = load(source, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private)
+    try:  # HTML only: text mode has one backend, nothing to compare
+        page = load_page(
+            source, "html", max_bytes=max_bytes, timeout=timeout, allow_private=allow_private
+        )
     except SourceError as exc:
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.SOURCES_FAILED)

@@ -796,9 +796,9 @@ def agreement_canary(
     fails) unless ``allow_private``."""
     from .compare import compare
     from .errors import SourceError
+    from .pipeline import load_page
     from .registry import shared
     from .scoring import pair_agreements
-    from .sources import load
 
     if len(set(backends)) < 2:
         raise ConfigError("the agreement canary needs at least two backends")
@@ -807,7 +807,7 @@ def agreement_canary(
     out = []
     for source in sources:
         try:
-            page = load(source, allow_private=allow_private)
+            page = load_page(source, "html", allow_private=allow_private)
         except SourceError as exc:
             out.append(CanaryPage(source, None, error=exc.cause, flagged=True))
         else:
