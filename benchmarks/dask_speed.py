@@ -40,8 +40,9 @@ def make_warc(pages: list[Path], path: Path) -> None:
 def main() -> None:
     from distributed import Client, LocalCluster
 
-    from unboil.extractors.batch import BatchConfig, BatchRunner, discover
+    from unboil.extractors.batch import BatchConfig, BatchRunner
     from unboil.extractors.dask_engine import DaskRunner, close_pool
+    from unboil.extractors.inputs import discover
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", type=Path, default=DEFAULT_PAGES)

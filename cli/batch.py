@@ -249,11 +249,10 @@ def batch(
     abandons the pages in flight).
     """
     from ..extractors import registry
-    from ..extractors.batch import (
+    from ..extractors.batch import BatchConfig, BatchRunner
+    from ..extractors.errors import BatchError
+    from ..extractors.inputs import (
         DEFAULT_GLOBS,
-        BatchConfig,
-        BatchError,
-        BatchRunner,
         discover,
         read_url_list,
         refuse_overwriting_inputs,

@@ -31,7 +31,7 @@ back.
   local engine's (``BatchRunner.plan``, ``BatchRunner.write_warc`` and
   ``BatchRunner.emitter``): the client appends a partition's WARC records and fsyncs
   the file once before their manifest records. Records of WARC inputs are named by
-  ``batch.name_inputs`` once the workers have listed them. URLs are not taken: fetch
+  ``inputs.name_inputs`` once the workers have listed them. URLs are not taken: fetch
   them with the local engine.
 """
 
@@ -49,9 +49,7 @@ from typing import Any
 
 from .batch import (
     BatchConfig,
-    BatchError,
     BatchRunner,
-    Input,
     Summary,
     Task,
     _mp_context,
@@ -59,13 +57,11 @@ from .batch import (
     _quick_pebble,
     _worker_init,
     base_record,
-    name_inputs,
     process_page,
-    reserved_names,
     skip_record,
-    warc_inputs,
 )
-from .errors import UnboilError
+from .errors import BatchError, UnboilError
+from .inputs import Input, name_inputs, reserved_names, warc_inputs
 from .manifest import remove_stale_temp_files
 
 __all__ = ["INSTALL", "DaskRunner", "close_pool", "partitions", "require_dask", "run_partition"]

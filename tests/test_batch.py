@@ -23,7 +23,7 @@ from unboil.cli.exitcodes import ExitStatus
 from unboil.cli.main import cli
 from unboil.extractors import registry
 from unboil.extractors.base import Backend, Block, Extraction, ExtractOptions
-from unboil.extractors.batch import discover, url_stem
+from unboil.extractors.inputs import discover, url_stem
 from unboil.extractors.manifest import MANIFEST_FIELDS, MANIFEST_NAME, Manifest, read_manifest
 from unboil.extractors.page import Page
 

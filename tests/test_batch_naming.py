@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unboil.cli.main import cli
-from unboil.extractors.batch import Input, discover, url_stem
+from unboil.extractors.inputs import Input, discover, url_stem
 from unboil.extractors.manifest import MANIFEST_NAME, read_manifest
 
 #: every name a batch may write for an input (whatever the format and options), as
@@ -247,7 +247,7 @@ def test_warc_record_ids_are_named_inside_outdir(tmp_path: Path) -> None:
 @PROPERTY
 @given(st.lists(st.text(st.sampled_from("./\\:\x00aAé_-u"), max_size=12), min_size=1, max_size=6))
 def test_any_record_ids_are_named_inside_outdir(ids: list[str]) -> None:
-    from unboil.extractors.batch import warc_inputs
+    from unboil.extractors.inputs import warc_inputs
 
     class Entry:
         def __init__(self, n: int, rid: str) -> None:
@@ -263,11 +263,9 @@ def test_any_record_ids_are_named_inside_outdir(ids: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # as the Dask engine names them: the records of a WARC listed late
         found = warc_inputs("crawl.warc", "crawl", entries)
-        import unboil.extractors.batch as batch
+        from unboil.extractors.inputs import name_inputs
 
-        name = getattr(batch, "name_inputs", None)
-        items = name(found) if name else discover([], []) + found
-        check_names(items, Path(tmp, "out"))
+        check_names(name_inputs(found), Path(tmp, "out"))
 
 
 # --- OUTDIR's own files --------------------------------------------------------------
@@ -415,7 +413,7 @@ def test_batch_check_and_gold_sets_take_the_same_page_files() -> None:
     gold sets read the same files (``.htm.gz`` too)."""
     import fnmatch
 
-    from unboil.extractors.batch import DEFAULT_GLOBS
+    from unboil.extractors.inputs import DEFAULT_GLOBS
     from unboil.extractors.loading import PAGE_SUFFIXES
 
     for name in ("a.html", "a.htm", "a.html.gz", "a.htm.gz", "a.txt", "a.html.bak"):

@@ -30,8 +30,9 @@ pytest.importorskip("warcio")
 
 from unboil.cli.main import cli
 from unboil.extractors import registry
-from unboil.extractors.batch import BatchConfig, BatchRunner, discover
+from unboil.extractors.batch import BatchConfig, BatchRunner
 from unboil.extractors.dask_engine import DaskRunner, partitions
+from unboil.extractors.inputs import discover
 from unboil.extractors.manifest import MANIFEST_NAME, read_manifest
 
 PLUGIN = """

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from unboil.cli.main import cli
-from unboil.extractors.batch import discover
 from unboil.extractors.errors import UnboilError
+from unboil.extractors.inputs import discover
 from unboil.extractors.manifest import MANIFEST_NAME, read_manifest
 
 pytest.importorskip("warcio")

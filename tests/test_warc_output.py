@@ -24,7 +24,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from unboil.cli.main import cli
-from unboil.extractors.batch import BatchConfig, BatchRunner, discover
+from unboil.extractors.batch import BatchConfig, BatchRunner
+from unboil.extractors.inputs import discover
 from unboil.extractors.manifest import MANIFEST_NAME, read_manifest
 
 pytest.importorskip("warcio")
