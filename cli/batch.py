@@ -305,7 +305,7 @@ def batch(
             )
         raise click.UsageError(f"no pages found (file names matching {patterns})")
 
-    # read by each worker when it starts (extractors.batch._worker_init); workers
+    # read by each worker when it starts (extractors.workers.worker_init); workers
     # inherit the environment, local pool and Dask LocalCluster alike
     if 0 < max_memory < 256 * 1024**2:
         raise click.BadParameter(

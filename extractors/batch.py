@@ -4,15 +4,15 @@ The engine behind ``unboil batch``; no click, no rich. The pieces:
 
 - ``inputs.discover`` turns folders, files and URL lists into ``Input``\\ s, each with
   the output path it will get (``inputs`` says how every name is made safe and unique).
-- ``process_page`` is what a worker process runs for one page: load (or take the
+- ``batch_page.process_page`` is what a worker process runs for one page: load (or take the
   fetched page), extract, score agreement, write the output atomically, return the
   manifest record as a plain dict.
 - ``BatchRunner`` drives a pebble ``ProcessPool``: a per-page timeout that kills and
   replaces a stuck worker (the futures' results are always read), workers recycled
   every ``recycle`` pages so memory stays flat, at most a few pages queued per worker.
-  URLs are fetched in the parent by a thread pool (per-host limit, retries with
-  backoff on 429/5xx and connection errors, size cap, optional hishel cache) and the
-  fetched page goes to a worker.
+  URLs are fetched in the parent (``batch_fetching``: a thread pool, per-host limit,
+  retries with backoff on 429/5xx and connection errors, size cap, optional hishel
+  cache) and the fetched page goes to a worker; ``workers`` sets the workers up.
 - ``Manifest``: ``OUTDIR/unboil-manifest.jsonl``, one record per processed input,
   appended (one whole-line write) only *after* the input's output file was renamed
   into place. See ``manifest.MANIFEST_FIELDS`` for the schema.
@@ -57,287 +57,40 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
 import os
-import random
 import statistics
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
+from .batch_fetching import Fetcher
+from .batch_page import (
+    Task,
+    base_record,
+    file_stamp,
+    is_settled_skip,
+    now,
+    process_page,
+    skip_record,
+    warc_failed,
+    warc_prefix,
+)
 from .errors import OutputError, SourceError
 from .inputs import AUDIT_SUFFIX, HTML_SUFFIX, Input
-from .loading import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
+from .loading import DEFAULT_MAX_BYTES
 from .manifest import MANIFEST_NAME, STATUSES, Manifest, remove_stale_temp_files
-from .registry import shared
+from .workers import mp_context, preload, quick_pebble, worker_init
 
 if TYPE_CHECKING:
-    import httpx
-
-    from .base import Extraction
     from .page import Page
     from .textmode import BatchRepeats
 
-__all__ = [
-    "BatchConfig",
-    "BatchRunner",
-    "Fetcher",
-    "Summary",
-    "process_page",
-]
+__all__ = ["BatchConfig", "BatchRunner", "Summary"]
 
 DEFAULT_RECYCLE = 1000
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-# --------------------------------------------------------------------------- one page
-
-
-@dataclass
-class Task:
-    """What a worker needs for one page (pickled to it)."""
-
-    source: str
-    kind: str
-    backend: str
-    fmt: str
-    title: bool = False
-    #: None: as the backend does
-    captions: bool | None = None
-    metadata: bool = True
-    max_bytes: int = DEFAULT_MAX_BYTES
-    agreement_backend: str | None = None
-    include_text: bool = False
-    #: absolute output path and the same relative to OUTDIR; None: nothing written
-    output: str | None = None
-    output_rel: str | None = None
-    html_output: str | None = None
-    html_rel: str | None = None
-    #: the audit report (``--audit``), absolute and relative to OUTDIR
-    audit_output: str | None = None
-    audit_rel: str | None = None
-    #: the fetched page (URLs), else None and ``source`` is read as a file
-    page: Page | None = None
-    #: auto | html | text: plain text is cleaned by the ``text`` backend (text mode)
-    input_format: str = "auto"
-    #: a WARC record (kind ``warc``): the WARC file and the record's offset in it
-    warc_path: str | None = None
-    warc_offset: int = 0
-    #: fsync each file written (else the parent syncs the filesystem once per round)
-    durable: bool = True
-    #: text mode: the ``textmode.repeat_key`` of the lines this text shares with many
-    #: texts of the batch (``BatchConfig.drop_repeated``), dropped
-    repeated: frozenset[int] = frozenset()
-
-
-def skip_record(item: Input, backend: str) -> dict[str, Any]:
-    """The record of an input known, before it is read, not to be processed: a WARC
-    record that is not an HTML page (``skipped``), or a page that cannot be read, such
-    as a corrupt record (``failed``)."""
-    status = "failed" if item.skip_failed else "skipped"
-    return base_record(item.source, item.kind, backend, status, error=item.skip, url=item.url)
-
-
-def _warc_failed(rec: dict[str, Any], exc: Exception) -> None:
-    """A page done but whose ``--warc-output`` record could not be written: failed (a
-    resumed run does it again)."""
-    for key in ("warc_output", "warc_offset", "warc_end"):
-        rec.pop(key, None)
-    rec.update(status="failed", error=f"--warc-output {exc}")
-
-
-def warc_prefix(
-    done: Iterable[dict[str, Any]], warc_path: str | None, size: int
-) -> tuple[int, set[str]]:
-    """``(keep, sources)``: the end of the longest run of WARC records, from the start
-    of the ``--warc-output`` file (``warc_path``, ``size`` bytes), that belong to the
-    pages done (``done``: their last manifest records, each naming its record's
-    ``warc_output``, ``warc_offset`` and ``warc_end``), and those pages. The rest of
-    the file is not accounted for: it is cut off, and the other pages are done again."""
-    ranges = []
-    for rec in done:
-        start, end = rec.get("warc_offset"), rec.get("warc_end")
-        if (
-            rec.get("warc_output") == warc_path
-            and type(start) is int
-            and type(end) is int
-            and 0 <= start < end
-        ):
-            ranges.append((start, end, str(rec["source"])))
-    keep, sources = 0, set()
-    for start, end, source in sorted(ranges):
-        if start != keep or end > size:
-            break
-        keep = end
-        sources.add(source)
-    return keep, sources
-
-
-def is_settled_skip(rec: dict[str, Any] | None) -> bool:
-    """A WARC record skipped for what it is (not HTML, truncated...), not because a
-    run was interrupted: resume does not look at it again."""
-    return (
-        rec is not None
-        and rec.get("kind") == "warc"
-        and rec.get("status") == "skipped"
-        and rec.get("error") not in (None, "interrupted")
-    )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def base_record(source: str, kind: str, backend: str, status: str, **fields: Any) -> dict[str, Any]:
-    """A manifest record with every field present (``manifest.MANIFEST_FIELDS`` order)."""
-    rec: dict[str, Any] = {
-        "source": source,
-        "kind": kind,
-        "output": None,
-        "html": None,
-        "backend": backend,
-        "version": None,
-        "status": status,
-        "error": None,
-        "reason": None,
-        "seconds": 0.0,
-        "words": 0,
-        "quality": None,
-        "agreement": None,
-        "title": None,
-        "url": None,
-        "encoding": None,
-        "finished": None,
-        "file": None,
-    }
-    rec.update(fields)
-    return rec
-
-
-def file_stamp(path: str) -> dict[str, int] | None:
-    """``{"size", "mtime_ns"}`` of a file (None when it cannot be read)."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
-def agreement_score(result: Extraction, other: Extraction | None = None) -> float | None:
-    """The agreement between ``result`` and ``other`` when ``other`` is given (None when
-    it failed); else the mean pairwise agreement of a consensus result's members; None
-    when there is nothing to compare."""
-    from .scoring import agreement, mean_agreement
-
-    if other is not None:
-        return round(agreement(result.text, other.text), 4) if other.ok else None
-    if result.members:
-        mean = mean_agreement({n: m.text for n, m in result.members.items() if m.ok})
-        return None if mean is None else round(mean, 4)
-    return None
-
-
-def process_page(task: Task) -> dict[str, Any]:
-    """Load, extract, score and write one page; the manifest record. Never raises for
-    a page-level failure (the record says ``failed``)."""
-    from . import formats
-    from .base import ExtractOptions
-    from .fsutil import atomic_write
-    from .loading import NotHtml, load_file
-    from .pipeline import backend_for, extract_page, failure, text_page
-
-    start = time.perf_counter()
-    rec = base_record(task.source, task.kind, task.backend, "failed")
-    if task.kind == "file":
-        rec["file"] = file_stamp(task.source)
-    page = task.page
-    try:
-        if page is None and task.warc_path is not None:
-            from .warc import load_record
-
-            page = load_record(
-                task.warc_path, task.warc_offset, task.source, max_bytes=task.max_bytes
-            )
-        elif page is None:
-            page = load_file(task.source, max_bytes=task.max_bytes)
-    except NotHtml as exc:  # text mode: a plain-text file
-        if task.kind == "warc":  # a WARC record that is not a page: skipped, not failed
-            rec.update(status="skipped", error=f"not HTML: {exc.cause}")
-            rec["seconds"] = round(time.perf_counter() - start, 6)
-            return rec
-        if task.input_format == "html" or exc.kind != "text" or exc.page is None:
-            rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
-            return rec
-        page = text_page(exc.page)
-    except SourceError as exc:
-        from .warc import WarcSkip
-
-        if isinstance(exc, WarcSkip):
-            rec["status"] = "skipped"
-        rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
-        return rec
-    if task.input_format == "text":
-        page = text_page(page)
-    backend = backend_for(page, task.backend)
-    if task.repeated and backend == "text":
-        page.info["repeated"] = task.repeated
-    rec["backend"] = backend
-    options = ExtractOptions(title=task.title, captions=task.captions, metadata=task.metadata)
-    backend, result = extract_page(page, backend, options)
-    rec.update(
-        version=result.version,
-        title=result.title,
-        url=page.url,
-        encoding=page.encoding,
-        reason=result.reason,
-        words=result.words,
-        quality=result.quality if result.ok else None,
-    )
-    if result.error:
-        rec.update(error=failure(backend, result))
-        rec["seconds"] = round(time.perf_counter() - start, 6)
-        return rec
-    other = None
-    if task.agreement_backend and backend == task.backend:
-        # a member of consensus is not run again: its result is in hand
-        other = (result.members or {}).get(task.agreement_backend) or shared(
-            task.agreement_backend
-        ).extract(page, ExtractOptions())
-    rec["agreement"] = agreement_score(result, other)
-    try:
-        if task.audit_output:
-            from .audit import audit_of
-
-            report, cons = audit_of(page, result)
-            atomic_write(task.audit_output, report, durable=task.durable)
-            rec["audit"] = task.audit_rel
-            if rec["agreement"] is None:  # as --agreement consensus would have scored it
-                rec["agreement"] = agreement_score(result, cons)
-        if task.html_output:
-            atomic_write(task.html_output, page.raw, durable=task.durable)
-            rec["html"] = task.html_rel
-        if task.output:
-            if task.fmt == "markdown":
-                body = formats.to_markdown(result)
-            elif task.fmt == "json":
-                body = formats.to_json([formats.record(task.source, result, page)])
-            else:
-                body = formats.to_txt(result)
-            atomic_write(task.output, body, durable=task.durable)
-            rec["output"] = task.output_rel
-    except OutputError as exc:  # OUTDIR unwritable, disk full: the page failed
-        rec.update(error=str(exc), seconds=round(time.perf_counter() - start, 6))
-        return rec
-    if task.include_text:
-        rec["text"] = result.text
-    rec["status"] = "ok"
-    rec["seconds"] = round(time.perf_counter() - start, 6)
-    return rec
 
 
 def count_repeats(inputs: Iterable[Input], cfg: BatchConfig) -> BatchRepeats:
@@ -358,138 +111,6 @@ def count_repeats(inputs: Iterable[Input], cfg: BatchConfig) -> BatchRepeats:
         if page.is_text:
             counter.add(item.source, page.html)
     return counter
-
-
-# --------------------------------------------------------------------------- fetching
-
-
-class RetryTransport:
-    """An httpx transport that retries on 429/5xx answers and connection errors, with
-    exponential backoff (and ``Retry-After`` when the server gives one, capped). The
-    retries of one request, waits included, end within ``budget`` seconds (the page's
-    --timeout) and by the deadline of the fetch they are part of
-    (``fetching.time_left``): a wait that would pass it is not made, and the last
-    answer or error stands."""
-
-    def __init__(
-        self,
-        inner: httpx.BaseTransport,
-        retries: int = 3,
-        backoff: float = 0.5,
-        max_wait: float = 10.0,
-        budget: float | None = None,
-    ) -> None:
-        self.inner = inner
-        self.retries = retries
-        self.backoff = backoff
-        self.max_wait = max_wait
-        self.budget = budget
-
-    def _wait(self, attempt: int, retry_after: str | None, deadline: float) -> bool:
-        """Sleep before the next attempt; False (no sleep) when it would end past
-        ``deadline`` (``time.monotonic``)."""
-        delay = self.backoff * 2**attempt * (1 + random.random() / 4)
-        if retry_after and retry_after.strip().isdigit():
-            delay = max(delay, float(retry_after))
-        delay = min(delay, self.max_wait)
-        if time.monotonic() + delay >= deadline:
-            return False
-        time.sleep(delay)
-        return True
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        import httpx
-
-        from .fetching import time_left
-
-        deadline = time.monotonic() + (self.budget if self.budget is not None else float("inf"))
-        left = time_left()  # the deadline of the fetch this request is part of
-        if left is not None:
-            deadline = min(deadline, time.monotonic() + left)
-        for attempt in itertools.count():
-            try:
-                response = self.inner.handle_request(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError):
-                if attempt >= self.retries or not self._wait(attempt, None, deadline):
-                    raise
-                continue
-            if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                retry_after = response.headers.get("retry-after")
-                if self._wait(attempt, retry_after, deadline):
-                    response.close()
-                    continue
-            return response
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class Fetcher:
-    """Fetches URLs for a batch from several threads: one shared httpx client (with
-    retries, and a hishel on-disk cache when ``cache_dir`` is given), at most
-    ``per_host`` requests at a time to one host; ``fetching.fetch`` caps redirects, the
-    body size (decompressed too) and the time (one deadline per page, retries
-    included), and refuses private addresses unless ``allow_private``."""
-
-    def __init__(
-        self,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-        per_host: int = 4,
-        connections: int = 16,
-        retries: int = 3,
-        backoff: float = 0.5,
-        cache_dir: str | os.PathLike[str] | None = None,
-        allow_private: bool = False,
-    ) -> None:
-        import httpx
-
-        from .fetching import make_client
-
-        self.timeout = timeout
-        self.max_bytes = max_bytes
-        self.per_host = per_host
-        self.allow_private = allow_private
-        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
-        self._lock = threading.Lock()
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-
-        def wrap(inner: httpx.BaseTransport) -> httpx.BaseTransport:
-            transport: Any = RetryTransport(inner, retries=retries, backoff=backoff, budget=timeout)
-            if cache_dir is not None:
-                from hishel import SqliteStorage
-                from hishel.httpx import CacheTransport
-
-                Path(cache_dir).mkdir(parents=True, exist_ok=True)
-                storage = SqliteStorage(database_path=Path(cache_dir) / "unboil-http-cache.sqlite")
-                transport = CacheTransport(next_transport=transport, storage=storage)
-            return transport
-
-        self.client = make_client(timeout, allow_private=allow_private, limits=limits, wrap=wrap)
-
-    def _semaphore(self, url: str) -> threading.BoundedSemaphore:
-        host = urlsplit(url).netloc.lower()
-        with self._lock:
-            if host not in self._semaphores:
-                self._semaphores[host] = threading.BoundedSemaphore(self.per_host)
-            return self._semaphores[host]
-
-    def fetch(self, url: str) -> Page:
-        from .fetching import fetch
-
-        with self._semaphore(url):
-            return fetch(
-                url,
-                timeout=self.timeout,
-                max_bytes=self.max_bytes,
-                client=self.client,
-                allow_private=self.allow_private,
-            )
-
-    def close(self) -> None:
-        self.client.close()
 
 
 # --------------------------------------------------------------------------- the run
@@ -573,60 +194,6 @@ class Summary:
                 self.empty += 1
             if rec.get("agreement") is not None:
                 self.agreements.append((rec["source"], float(rec["agreement"])))
-
-
-def _worker_init(parent: int) -> None:
-    """In each worker: exit when the parent process is gone (killed with SIGKILL, the
-    pool cannot stop us), so no orphan keeps writing into OUTDIR. Also caps the
-    worker's address space (``UNBOIL_MAX_MEMORY`` bytes, default 2 GiB, 0: no cap), so
-    that a runaway page fails with MemoryError instead of exhausting the machine."""
-    with contextlib.suppress(ImportError, ValueError, OSError):
-        import resource
-
-        cap = int(os.environ.get("UNBOIL_MAX_MEMORY", str(2 << 30)))
-        if cap > 0:
-            hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-            cap = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="unboil-parent-watch", daemon=True).start()
-
-
-def _mp_context() -> Any:
-    """fork on Linux: workers start with the parent's imports (and the backends
-    registered in-process); the platform's default elsewhere."""
-    import multiprocessing
-    import sys
-
-    if sys.platform == "linux":
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
-
-
-def _quick_pebble() -> None:
-    """pebble's threads poll every ``sleep_unit`` (0.1 s): closing a pool then takes
-    0.1-0.2 s, 5% of a batch of 181 pages. Every 10 ms instead: closing takes 10 ms
-    (and timeouts are enforced within 10 ms); the polling costs nothing measurable."""
-    with contextlib.suppress(ImportError, AttributeError):
-        from pebble.common import CONSTS
-
-        CONSTS.sleep_unit = min(CONSTS.sleep_unit, 0.01)
-
-
-def _preload(name: str, metadata: bool = False) -> None:
-    """A backend's one-time set-up (``Backend.warm``: imports, stop-lists, models)
-    done in the parent, so that forked workers (recycled ones too) start with it;
-    and the modules ``process_page`` imports (each worker imported them again)."""
-    from . import formats, fsutil, htmltree, loading, markup, terminal, textmode  # noqa: F401
-
-    with contextlib.suppress(Exception):
-        shared(name).warm(metadata=metadata)
 
 
 class BatchRunner:
@@ -767,7 +334,7 @@ class BatchRunner:
 
         def emit(rec: dict[str, Any]) -> None:
             if not rec.get("finished"):
-                rec["finished"] = _now()
+                rec["finished"] = now()
             if self.warc_out is not None and rec["status"] == "ok" and "warc_end" not in rec:
                 self.write_warc([rec])
             if cfg.outdir is not None:
@@ -794,11 +361,11 @@ class BatchRunner:
             if rec["status"] != "ok" or "warc_end" in rec:
                 continue
             if not rec.get("finished"):
-                rec["finished"] = _now()
+                rec["finished"] = now()
             try:
                 start, end = out.write(rec, rec.get("text") or "", sync=False)
             except OutputError as exc:
-                _warc_failed(rec, exc)
+                warc_failed(rec, exc)
                 continue
             rec.update(warc_output=self.warc_path, warc_offset=start, warc_end=end)
             written.append(rec)
@@ -809,7 +376,7 @@ class BatchRunner:
                 with contextlib.suppress(OutputError):  # else the next resume cuts them
                     out.cut(written[0]["warc_offset"])
                 for rec in written:
-                    _warc_failed(rec, exc)
+                    warc_failed(rec, exc)
 
     def close_outputs(self) -> None:
         if self.warc_out is not None:
@@ -870,18 +437,18 @@ class BatchRunner:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            _preload(cfg.backend, cfg.metadata)
+            preload(cfg.backend, cfg.metadata)
             if cfg.agreement_backend:
-                _preload(cfg.agreement_backend)
+                preload(cfg.agreement_backend)
         finally:
             if collecting:
                 gc.enable()
-        _quick_pebble()
+        quick_pebble()
         # the parent's objects (modules, stop-lists) into the permanent generation before
         # the workers fork: their collections do not walk them again (about 40 ms of 3.3
         # s of work on 181 pages) nor write to their pages (copy-on-write), as the gc
         # module's documentation advises for fork without exec; undone after the run
-        context = _mp_context()
+        context = mp_context()
         frozen = context.get_start_method() == "fork"
         if frozen:
             gc.freeze()
@@ -890,7 +457,7 @@ class BatchRunner:
             pool = ProcessPool(
                 max_workers=cfg.jobs,
                 max_tasks=max(cfg.recycle, 0),
-                initializer=_worker_init,
+                initializer=worker_init,
                 initargs=(os.getpid(),),
                 context=context,
             )

@@ -47,22 +47,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .batch import (
-    BatchConfig,
-    BatchRunner,
-    Summary,
-    Task,
-    _mp_context,
-    _preload,
-    _quick_pebble,
-    _worker_init,
-    base_record,
-    process_page,
-    skip_record,
-)
+from .batch import BatchConfig, BatchRunner, Summary
+from .batch_page import Task, base_record, process_page, skip_record
 from .errors import BatchError, UnboilError
 from .inputs import Input, name_inputs, reserved_names, warc_inputs
 from .manifest import remove_stale_temp_files
+from .workers import mp_context, preload, quick_pebble, worker_init
 
 __all__ = ["INSTALL", "DaskRunner", "close_pool", "partitions", "require_dask", "run_partition"]
 
@@ -106,8 +96,8 @@ def _worker_pool(backends: tuple[str, ...], recycle: int, metadata: bool = False
                     "processes: start workers with DASK_DISTRIBUTED__WORKER__DAEMON=False"
                 )
             for name in backends:
-                _preload(name, metadata)
-            _quick_pebble()
+                preload(name, metadata)
+            quick_pebble()
             try:
                 from distributed import get_worker
 
@@ -117,9 +107,9 @@ def _worker_pool(backends: tuple[str, ...], recycle: int, metadata: bool = False
             _POOL = ProcessPool(
                 max_workers=max(nthreads, 1),
                 max_tasks=max(recycle, 0),
-                initializer=_worker_init,
+                initializer=worker_init,
                 initargs=(os.getpid(),),
-                context=_mp_context(),
+                context=mp_context(),
             )
             _POOL_KEY = key
         return _POOL

@@ -703,8 +703,9 @@ def test_warm_loads_one_time_setup_for_the_workers() -> None:
 PRELOAD_PROBE = """
 import sys
 from pathlib import Path
-from unboil.extractors.batch import Task, _preload, process_page
-_preload(sys.argv[1], sys.argv[2] == "metadata")
+from unboil.extractors.batch_page import Task, process_page
+from unboil.extractors.workers import preload
+preload(sys.argv[1], sys.argv[2] == "metadata")
 before = set(sys.modules)
 for i, page in enumerate(sys.argv[4:]):
     out = f"{sys.argv[3]}/{i}.json"
@@ -720,7 +721,7 @@ def test_workers_forked_after_the_preload_import_nothing_more(
     tmp_path: Path, metadata: str
 ) -> None:
     """What a worker imports while it works, every worker pays again (the parent's
-    ``_preload`` runs before the fork): nothing, on pages of several kinds."""
+    ``preload`` runs before the fork): nothing, on pages of several kinds."""
     pages = [str(p) for p in sorted(SCRAPINGHUB_HTML.glob("*.html.gz"))]
     proc = subprocess.run(
         [sys.executable, "-c", PRELOAD_PROBE, "trafilatura", metadata, str(tmp_path), *pages],

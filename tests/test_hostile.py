@@ -263,8 +263,8 @@ def test_batch_worker_memory_cap() -> None:
     runaway allocation is a MemoryError in that worker, not a dead machine."""
     code = (
         "import os, resource\n"
-        "from unboil.extractors.batch import _worker_init\n"
-        "_worker_init(os.getppid())\n"
+        "from unboil.extractors.workers import worker_init\n"
+        "worker_init(os.getppid())\n"
         "print(resource.getrlimit(resource.RLIMIT_AS)[0])\n"
         "try:\n    bytearray(3 << 30)\nexcept MemoryError:\n    print('MemoryError')\n"
     )
@@ -317,7 +317,7 @@ def test_fetch_429_is_one_line(http_server) -> None:  # type: ignore[no-untyped-
 
 
 def test_batch_retries_429_after_retry_after(http_server) -> None:  # type: ignore[no-untyped-def]
-    from unboil.extractors.batch import Fetcher
+    from unboil.extractors.batch_fetching import Fetcher
 
     calls: list[float] = []
     body = hostile.article("Finally served.").encode()
