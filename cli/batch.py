@@ -305,15 +305,13 @@ def batch(
             )
         raise click.UsageError(f"no pages found (file names matching {patterns})")
 
-    # read by each worker when it starts (extractors.workers.worker_init); workers
-    # inherit the environment, local pool and Dask LocalCluster alike
     if 0 < max_memory < 256 * 1024**2:
         raise click.BadParameter(
             "below 256 MiB a worker cannot even start (0 means no cap)",
             param_hint="--max-memory",
         )
-    os.environ["UNBOIL_MAX_MEMORY"] = str(max_memory)
     config = BatchConfig(
+        max_memory=max_memory,
         backend=backend,
         fmt=fmt,
         outdir=outdir,

@@ -82,7 +82,7 @@ from .errors import OutputError, SourceError
 from .inputs import AUDIT_SUFFIX, HTML_SUFFIX, Input
 from .loading import DEFAULT_MAX_BYTES
 from .manifest import MANIFEST_NAME, STATUSES, Manifest, remove_stale_temp_files
-from .workers import mp_context, preload, quick_pebble, worker_init
+from .workers import DEFAULT_MAX_MEMORY, mp_context, preload, quick_pebble, worker_init
 
 if TYPE_CHECKING:
     from .page import Page
@@ -150,6 +150,8 @@ class BatchConfig:
     drop_repeated: int = 0
     #: fetch URLs at loopback, private, link-local or reserved addresses too
     allow_private: bool = False
+    #: each worker's address space in bytes (0: no cap; ``workers.worker_init``)
+    max_memory: int = DEFAULT_MAX_MEMORY
 
 
 @dataclass
@@ -458,7 +460,7 @@ class BatchRunner:
                 max_workers=cfg.jobs,
                 max_tasks=max(cfg.recycle, 0),
                 initializer=worker_init,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), cfg.max_memory),
                 context=context,
             )
         except BaseException:

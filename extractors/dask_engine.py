@@ -52,7 +52,7 @@ from .batch_page import Task, base_record, process_page, skip_record
 from .errors import BatchError, UnboilError
 from .inputs import Input, name_inputs, reserved_names, warc_inputs
 from .manifest import remove_stale_temp_files
-from .workers import mp_context, preload, quick_pebble, worker_init
+from .workers import DEFAULT_MAX_MEMORY, mp_context, preload, quick_pebble, worker_init
 
 __all__ = ["INSTALL", "DaskRunner", "close_pool", "partitions", "require_dask", "run_partition"]
 
@@ -75,12 +75,17 @@ _POOL_KEY: tuple[Any, ...] = ()
 _POOL_LOCK = threading.Lock()
 
 
-def _worker_pool(backends: tuple[str, ...], recycle: int, metadata: bool = False) -> Any:
+def _worker_pool(
+    backends: tuple[str, ...],
+    recycle: int,
+    metadata: bool = False,
+    max_memory: int = DEFAULT_MAX_MEMORY,
+) -> Any:
     """This worker process's pebble pool (made on first use, and again when a run
-    asks for other backends or another recycling)."""
+    asks for other backends, another recycling or another memory cap)."""
     global _POOL, _POOL_KEY
     with _POOL_LOCK:
-        key = (backends, recycle, metadata)
+        key = (backends, recycle, metadata, max_memory)
         if _POOL is not None and (key != _POOL_KEY or not _POOL.active):
             _POOL.stop()
             _POOL.join()
@@ -108,7 +113,7 @@ def _worker_pool(backends: tuple[str, ...], recycle: int, metadata: bool = False
                 max_workers=max(nthreads, 1),
                 max_tasks=max(recycle, 0),
                 initializer=worker_init,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), max_memory),
                 context=mp_context(),
             )
             _POOL_KEY = key
@@ -149,11 +154,16 @@ def _record(task: Task, future: Any, timeout: float) -> dict[str, Any]:
 
 
 def run_partition(
-    tasks: list[Task], timeout: float, recycle: int, backends: tuple[str, ...]
+    tasks: list[Task],
+    timeout: float,
+    recycle: int,
+    backends: tuple[str, ...],
+    max_memory: int = DEFAULT_MAX_MEMORY,
 ) -> list[dict[str, Any]]:
     """Runs on a Dask worker: every page of a partition through ``process_page``, each
     with its timeout, in this worker's process pool; their records, in order."""
-    pool = _worker_pool(backends, recycle, any(task.metadata for task in tasks))
+    metadata = any(task.metadata for task in tasks)
+    pool = _worker_pool(backends, recycle, metadata, max_memory)
     futures = [pool.schedule(process_page, (task,), timeout=timeout) for task in tasks]
     return [_record(task, fut, timeout) for task, fut in zip(tasks, futures, strict=True)]
 
@@ -351,6 +361,7 @@ class DaskRunner(BatchRunner):
                         cfg.timeout,
                         cfg.recycle,
                         backends,
+                        cfg.max_memory,
                         pure=False,
                     )
                     in_flight[fut] = part

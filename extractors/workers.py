@@ -12,19 +12,21 @@ from typing import Any
 
 from .registry import shared
 
+#: a worker's address space, unless the batch says otherwise (``--max-memory``)
+DEFAULT_MAX_MEMORY = 2 << 30
 
-def worker_init(parent: int) -> None:
+
+def worker_init(parent: int, max_memory: int = DEFAULT_MAX_MEMORY) -> None:
     """In each worker: exit when the parent process is gone (killed with SIGKILL, the
     pool cannot stop us), so no orphan keeps writing into OUTDIR. Also caps the
-    worker's address space (``UNBOIL_MAX_MEMORY`` bytes, default 2 GiB, 0: no cap), so
-    that a runaway page fails with MemoryError instead of exhausting the machine."""
+    worker's address space at ``max_memory`` bytes (0: no cap), so that a runaway page
+    fails with MemoryError instead of exhausting the machine."""
     with contextlib.suppress(ImportError, ValueError, OSError):
         import resource
 
-        cap = int(os.environ.get("UNBOIL_MAX_MEMORY", str(2 << 30)))
-        if cap > 0:
+        if max_memory > 0:
             hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-            cap = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+            cap = max_memory if hard == resource.RLIM_INFINITY else min(max_memory, hard)
             resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
     def watch() -> None:

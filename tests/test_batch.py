@@ -81,6 +81,20 @@ class FreezeBackend(Backend):
         return Extraction(backend=self.name, blocks=[Block(f"frozen {gc.get_freeze_count()}")])
 
 
+class LimitBackend(Backend):
+    """Says its process's address-space cap (``--max-memory``)."""
+
+    name = "test-limit"
+    modules: ClassVar[tuple[str, ...]] = ()
+
+    def run(self, page: Page, options: ExtractOptions) -> Extraction:
+        import resource
+
+        return Extraction(
+            backend=self.name, blocks=[Block(f"cap {resource.getrlimit(resource.RLIMIT_AS)[0]}")]
+        )
+
+
 class MembersBackend(Backend):
     """Looks like consensus: a result with two members that half agree."""
 
@@ -99,10 +113,12 @@ def test_backends() -> Iterator[None]:
     registry.register(SleepyBackend)
     registry.register(MembersBackend)
     registry.register(FreezeBackend)
+    registry.register(LimitBackend)
     yield
     registry.unregister(SleepyBackend.name)
     registry.unregister(MembersBackend.name)
     registry.unregister(FreezeBackend.name)
+    registry.unregister(LimitBackend.name)
 
 
 @pytest.fixture
@@ -224,6 +240,19 @@ def test_workers_inherit_the_parents_objects_frozen(tmp_path: Path, test_backend
     counts = [int(json.loads(x)["text"].split()[1]) for x in result.stdout.splitlines()]
     assert len(counts) == 3 and min(counts) > 1000
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("test_backends")
+def test_max_memory_reaches_the_workers_as_an_option(tmp_path: Path) -> None:
+    """--max-memory caps each worker's address space through the batch's config (not
+    an environment variable the parent sets for its children)."""
+    make_pages(tmp_path, 2)
+    for args, cap in ((["--max-memory", "1GiB"], 1 << 30), ([], 2 << 30)):
+        result = invoke(str(tmp_path), "-f", "jsonl", "-j", "2", "-b", "test-limit", *args)
+        assert result.exit_code == 0, result.output
+        caps = {json.loads(x)["text"] for x in result.stdout.splitlines()}
+        assert caps == {f"cap {cap}"}
+    assert "UNBOIL_MAX_MEMORY" not in os.environ
 
 
 def test_usage_errors(tmp_path: Path) -> None:

@@ -259,20 +259,18 @@ def test_unboil_batch_whole_corpus(tmp_path: Path) -> None:
 
 
 def test_batch_worker_memory_cap() -> None:
-    """A batch worker's address space is capped (UNBOIL_MAX_MEMORY, default 2 GiB): a
+    """A batch worker's address space is capped (``--max-memory``, default 2 GiB): a
     runaway allocation is a MemoryError in that worker, not a dead machine."""
     code = (
-        "import os, resource\n"
+        "import os, resource, sys\n"
         "from unboil.extractors.workers import worker_init\n"
-        "worker_init(os.getppid())\n"
+        "worker_init(os.getppid(), *map(int, sys.argv[1:]))\n"
         "print(resource.getrlimit(resource.RLIMIT_AS)[0])\n"
         "try:\n    bytearray(3 << 30)\nexcept MemoryError:\n    print('MemoryError')\n"
     )
-    for env, cap in (({}, 2 << 30), ({"UNBOIL_MAX_MEMORY": str(1 << 30)}, 1 << 30)):
-        environ = {k: v for k, v in os.environ.items() if k != "UNBOIL_MAX_MEMORY"}
+    for args, cap in (([], 2 << 30), ([str(1 << 30)], 1 << 30)):
         out = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**environ, **env},
+            [sys.executable, "-c", code, *args],
             capture_output=True,
             text=True,
             timeout=60,
