@@ -68,6 +68,7 @@ from typing import TYPE_CHECKING, Any
 
 from .batch_fetching import Fetcher
 from .batch_page import (
+    PageOptions,
     Task,
     base_record,
     file_stamp,
@@ -153,6 +154,21 @@ class BatchConfig:
     #: each worker's address space in bytes (0: no cap; ``workers.worker_init``)
     max_memory: int = DEFAULT_MAX_MEMORY
 
+    def page_options(self, durable: bool = True) -> PageOptions:
+        """What every page of this batch is given (``batch_page.PageOptions``)."""
+        return PageOptions(
+            backend=self.backend,
+            fmt=self.fmt,
+            title=self.title,
+            captions=self.captions,
+            metadata=self.metadata,
+            max_bytes=self.max_bytes,
+            agreement_backend=self.agreement_backend,
+            input_format=self.input_format,
+            include_text=self.outdir is None or self.warc_output is not None,
+            durable=durable,
+        )
+
 
 @dataclass
 class Summary:
@@ -213,6 +229,8 @@ class BatchRunner:
 
     def __init__(self, config: BatchConfig) -> None:
         self.config = config
+        #: what every page is given, sent with each task
+        self.page_options = config.page_options(durable=not self.group_commit)
         self._interrupts = 0
         self.manifest: Manifest | None = None
         self.warc_out: Any = None  # warc.ConversionWriter
@@ -297,17 +315,8 @@ class BatchRunner:
         task = Task(
             source=item.source,
             kind=item.kind,
-            backend=cfg.backend,
-            fmt=cfg.fmt,
-            title=cfg.title,
-            captions=cfg.captions,
-            metadata=cfg.metadata,
-            max_bytes=cfg.max_bytes,
-            agreement_backend=cfg.agreement_backend,
-            include_text=cfg.outdir is None or cfg.warc_output is not None,
+            options=self.page_options,
             page=page,
-            input_format=cfg.input_format,
-            durable=not self.group_commit,
             repeated=self.repeated.get(item.source, frozenset()),
         )
         if item.kind == "warc":

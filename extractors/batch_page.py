@@ -22,12 +22,11 @@ if TYPE_CHECKING:
     from .page import Page
 
 
-@dataclass
-class Task:
-    """What a worker needs for one page (pickled to it)."""
+@dataclass(frozen=True)
+class PageOptions:
+    """How a batch treats every one of its pages, one object built once from the batch's
+    config (``BatchConfig.page_options``) and sent with each task."""
 
-    source: str
-    kind: str
     backend: str
     fmt: str
     title: bool = False
@@ -36,7 +35,22 @@ class Task:
     metadata: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
     agreement_backend: str | None = None
+    #: auto | html | text: plain text is cleaned by the ``text`` backend (text mode)
+    input_format: str = "auto"
+    #: the record carries the text (no OUTDIR, or a WARC output written by the parent)
     include_text: bool = False
+    #: fsync each file written (else the parent syncs the filesystem once per round)
+    durable: bool = True
+
+
+@dataclass
+class Task:
+    """What a worker needs for one page (pickled to it): the page and where its files
+    go, with the batch's ``PageOptions``."""
+
+    source: str
+    kind: str
+    options: PageOptions
     #: absolute output path and the same relative to OUTDIR; None: nothing written
     output: str | None = None
     output_rel: str | None = None
@@ -47,13 +61,9 @@ class Task:
     audit_rel: str | None = None
     #: the fetched page (URLs), else None and ``source`` is read as a file
     page: Page | None = None
-    #: auto | html | text: plain text is cleaned by the ``text`` backend (text mode)
-    input_format: str = "auto"
     #: a WARC record (kind ``warc``): the WARC file and the record's offset in it
     warc_path: str | None = None
     warc_offset: int = 0
-    #: fsync each file written (else the parent syncs the filesystem once per round)
-    durable: bool = True
     #: text mode: the ``textmode.repeat_key`` of the lines this text shares with many
     #: texts of the batch (``BatchConfig.drop_repeated``), dropped
     repeated: frozenset[int] = frozenset()
@@ -176,7 +186,7 @@ def process_page(task: Task) -> dict[str, Any]:
     from .pipeline import backend_for, extract_page, failure, text_page
 
     start = time.perf_counter()
-    rec = base_record(task.source, task.kind, task.backend, "failed")
+    rec = base_record(task.source, task.kind, task.options.backend, "failed")
     if task.kind == "file":
         rec["file"] = file_stamp(task.source)
     page = task.page
@@ -185,16 +195,16 @@ def process_page(task: Task) -> dict[str, Any]:
             from .warc import load_record
 
             page = load_record(
-                task.warc_path, task.warc_offset, task.source, max_bytes=task.max_bytes
+                task.warc_path, task.warc_offset, task.source, max_bytes=task.options.max_bytes
             )
         elif page is None:
-            page = load_file(task.source, max_bytes=task.max_bytes)
+            page = load_file(task.source, max_bytes=task.options.max_bytes)
     except NotHtml as exc:  # text mode: a plain-text file
         if task.kind == "warc":  # a WARC record that is not a page: skipped, not failed
             rec.update(status="skipped", error=f"not HTML: {exc.cause}")
             rec["seconds"] = round(time.perf_counter() - start, 6)
             return rec
-        if task.input_format == "html" or exc.kind != "text" or exc.page is None:
+        if task.options.input_format == "html" or exc.kind != "text" or exc.page is None:
             rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
             return rec
         page = text_page(exc.page)
@@ -205,13 +215,15 @@ def process_page(task: Task) -> dict[str, Any]:
             rec["status"] = "skipped"
         rec.update(error=exc.cause, seconds=round(time.perf_counter() - start, 6))
         return rec
-    if task.input_format == "text":
+    if task.options.input_format == "text":
         page = text_page(page)
-    backend = backend_for(page, task.backend)
+    backend = backend_for(page, task.options.backend)
     if task.repeated and backend == "text":
         page.info["repeated"] = task.repeated
     rec["backend"] = backend
-    options = ExtractOptions(title=task.title, captions=task.captions, metadata=task.metadata)
+    options = ExtractOptions(
+        title=task.options.title, captions=task.options.captions, metadata=task.options.metadata
+    )
     backend, result = extract_page(page, backend, options)
     rec.update(
         version=result.version,
@@ -227,10 +239,10 @@ def process_page(task: Task) -> dict[str, Any]:
         rec["seconds"] = round(time.perf_counter() - start, 6)
         return rec
     other = None
-    if task.agreement_backend and backend == task.backend:
+    if task.options.agreement_backend and backend == task.options.backend:
         # a member of consensus is not run again: its result is in hand
-        other = (result.members or {}).get(task.agreement_backend) or shared(
-            task.agreement_backend
+        other = (result.members or {}).get(task.options.agreement_backend) or shared(
+            task.options.agreement_backend
         ).extract(page, ExtractOptions())
     rec["agreement"] = agreement_score(result, other)
     try:
@@ -238,26 +250,26 @@ def process_page(task: Task) -> dict[str, Any]:
             from .audit import audit_of
 
             report, cons = audit_of(page, result)
-            atomic_write(task.audit_output, report, durable=task.durable)
+            atomic_write(task.audit_output, report, durable=task.options.durable)
             rec["audit"] = task.audit_rel
             if rec["agreement"] is None:  # as --agreement consensus would have scored it
                 rec["agreement"] = agreement_score(result, cons)
         if task.html_output:
-            atomic_write(task.html_output, page.raw, durable=task.durable)
+            atomic_write(task.html_output, page.raw, durable=task.options.durable)
             rec["html"] = task.html_rel
         if task.output:
-            if task.fmt == "markdown":
+            if task.options.fmt == "markdown":
                 body = formats.to_markdown(result)
-            elif task.fmt == "json":
+            elif task.options.fmt == "json":
                 body = formats.to_json([formats.record(task.source, result, page)])
             else:
                 body = formats.to_txt(result)
-            atomic_write(task.output, body, durable=task.durable)
+            atomic_write(task.output, body, durable=task.options.durable)
             rec["output"] = task.output_rel
     except OutputError as exc:  # OUTDIR unwritable, disk full: the page failed
         rec.update(error=str(exc), seconds=round(time.perf_counter() - start, 6))
         return rec
-    if task.include_text:
+    if task.options.include_text:
         rec["text"] = result.text
     rec["status"] = "ok"
     rec["seconds"] = round(time.perf_counter() - start, 6)

@@ -139,7 +139,9 @@ def _record(task: Task, future: Any, timeout: float) -> dict[str, Any]:
     from .base import one_line
 
     def failed(status: str, error: str, **fields: Any) -> dict[str, Any]:
-        return base_record(task.source, task.kind, task.backend, status, error=error, **fields)
+        return base_record(
+            task.source, task.kind, task.options.backend, status, error=error, **fields
+        )
 
     try:
         return future.result()  # type: ignore[no-any-return, unused-ignore]
@@ -162,7 +164,7 @@ def run_partition(
 ) -> list[dict[str, Any]]:
     """Runs on a Dask worker: every page of a partition through ``process_page``, each
     with its timeout, in this worker's process pool; their records, in order."""
-    metadata = any(task.metadata for task in tasks)
+    metadata = any(task.options.metadata for task in tasks)
     pool = _worker_pool(backends, recycle, metadata, max_memory)
     futures = [pool.schedule(process_page, (task,), timeout=timeout) for task in tasks]
     return [_record(task, fut, timeout) for task, fut in zip(tasks, futures, strict=True)]

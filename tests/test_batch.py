@@ -732,14 +732,14 @@ def test_warm_loads_one_time_setup_for_the_workers() -> None:
 PRELOAD_PROBE = """
 import sys
 from pathlib import Path
-from unboil.extractors.batch_page import Task, process_page
+from unboil.extractors.batch_page import PageOptions, Task, process_page
 from unboil.extractors.workers import preload
 preload(sys.argv[1], sys.argv[2] == "metadata")
+options = PageOptions(sys.argv[1], "json", metadata=sys.argv[2] == "metadata")
 before = set(sys.modules)
 for i, page in enumerate(sys.argv[4:]):
     out = f"{sys.argv[3]}/{i}.json"
-    rec = process_page(Task(page, "file", sys.argv[1], "json", metadata=sys.argv[2] == "metadata",
-                            output=out, output_rel=f"{i}.json"))
+    rec = process_page(Task(page, "file", options, output=out, output_rel=f"{i}.json"))
     assert rec["status"] == "ok", rec
 print(" ".join(sorted(m for m in set(sys.modules) - before if not m.startswith("encodings."))))
 """
