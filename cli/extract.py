@@ -87,7 +87,7 @@ def extract(
 
     shared(backend)  # an unknown or uninstalled backend: a usage error before any page
     noted = False
-    if metadata is None:  # the text is the same either way; metadata costs ~8%
+    if metadata is None:  # the text is the same either way; metadata costs time
         metadata = title or fmt in ("json", "jsonl")
     options = ExtractOptions(title=title, captions=captions, metadata=metadata)
     multiple = len(sources) > 1

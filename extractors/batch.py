@@ -224,7 +224,7 @@ class BatchRunner:
     #: workers skip the fsync of each output; ``run`` syncs once per commit instead
     group_commit = True
     #: seconds between group commits: finished pages are recorded (and counted by the
-    #: progress bar) at most this late; one sync per page cost 4% of a 2-worker run
+    #: progress bar) at most this late; a sync per page would slow every run
     commit_every = 0.1
 
     def __init__(self, config: BatchConfig) -> None:
@@ -444,7 +444,7 @@ class BatchRunner:
             )
             fetch_pool = ThreadPoolExecutor(cfg.fetchers, thread_name_prefix="unboil-fetch")
         # no collections while the backends load: their imports and stop-lists make
-        # objects by the hundred thousand, none of them garbage (10-30 ms of start-up)
+        # objects by the hundred thousand, none of them garbage
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -456,8 +456,8 @@ class BatchRunner:
                 gc.enable()
         quick_pebble()
         # the parent's objects (modules, stop-lists) into the permanent generation before
-        # the workers fork: their collections do not walk them again (about 40 ms of 3.3
-        # s of work on 181 pages) nor write to their pages (copy-on-write), as the gc
+        # the workers fork: their collections do not walk them again nor write to their
+        # pages (copy-on-write), as the gc
         # module's documentation advises for fork without exec; undone after the run
         context = mp_context()
         frozen = context.get_start_method() == "fork"

@@ -52,10 +52,8 @@ if TYPE_CHECKING:
 
     from .page import Page
 
-#: Member backends, strongest first (trafilatura .960, readability .954, resiliparse
-#: .917 alone on the Scrapinghub set). jusText (.833) is not a member: with it the
-#: cross-validated F1 was the same within noise (.9726 vs .9723, mean of 3 splits) for
-#: 11 ms more per page (benchmarks/CONSENSUS.md).
+#: Member backends, strongest first on news pages. jusText is not a member: it cost time
+#: and did not change the cross-validated F1 (benchmarks/CONSENSUS-EXPERIMENTS.md).
 MEMBERS = ("trafilatura", "readability", "resiliparse")
 #: A block of the strongest member is dropped only below this probability.
 DROP_BELOW = 0.25

@@ -59,8 +59,8 @@ def _parser() -> etree.HTMLParser:
         # object: millions a batch, in trafilatura's and readability's walks of the tree
         # too (they copy it with its parser). lxml's C lookup gives every element the
         # same HtmlElement (no Form/Input/Select/Textarea/Label subclasses, whose form
-        # helpers nothing here uses): readability about 4%, consensus 5% faster, the
-        # same outputs on the 311 bench pages.
+        # helpers nothing here uses): faster for readability and consensus, the same
+        # outputs on the bench pages.
         parser.set_element_class_lookup(
             etree.ElementDefaultClassLookup(
                 element=lxml.html.HtmlElement,
@@ -184,8 +184,8 @@ def flatten_deep(html: str, limit: int = MAX_DEPTH) -> str | None:
     return "".join(parts)
 
 
-#: Depth from which lexbor's main-content extraction gets slow (quadratic or worse:
-#: 5,000 nested elements take 0.35 s, 20,000 take 10 s).
+#: Depth from which lexbor's main-content extraction gets slow (quadratic or worse in
+#: the nesting; docs/hostile.md has the timings).
 LEXBOR_SAFE_DEPTH = 2000
 
 
@@ -256,7 +256,7 @@ def _char_ref_bytes(m: re.Match[bytes]) -> bytes:
 
 def safe_bytes(html: str) -> bytes:
     """``safe_markup(html).encode("utf-8", "replace")``, computed on the bytes."""
-    for nonchar in _NONCHARACTERS:  # a character search in the str: 5x the bytes' speed
+    for nonchar in _NONCHARACTERS:  # a character search in the str: faster than in bytes
         if nonchar in html:
             html = html.replace(nonchar, "")
     data = html.encode("utf-8", "replace").translate(_C0_SPACES, _C0_DROPPED)
@@ -276,7 +276,7 @@ def safe_markup(html: str) -> str:
 
 
 # <meta ...> and <?xml ...> tags, then the declaration inside one: two simple scans cost
-# a tenth of one pattern looking for "charset" after every "<meta" (3 ms on a big page)
+# less than one pattern looking for "charset" after every "<meta"
 _DECL_TAG = re.compile(r"<(?:meta|\?xml)\b[^>]*>", re.I)
 _DECL_ATTR = re.compile(r"\b(charset|encoding)(\s*=)", re.I)
 
