@@ -13,6 +13,8 @@ class ExitStatus(IntEnum):
     USAGE = 2
     #: some sources failed (they were reported; the others were processed)
     SOURCES_FAILED = 3
+    #: a bug in unboil: an unexpected error, said in one line (sysexits' EX_SOFTWARE)
+    INTERNAL_ERROR = 70
     #: interrupted with Ctrl-C
     INTERRUPTED = 130
     #: the output's reader went away (``unboil ... | head``): stopped quietly, as cat

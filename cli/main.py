@@ -95,8 +95,8 @@ def pipe_closed() -> NoReturn:
 
 def handle_errors(f: F) -> F:
     """Turn the tool's own errors and the system's (an output that cannot be written)
-    into one line and exit 2; anything unexpected into one line and exit 3 (a traceback
-    only with --debug)."""
+    into one line and exit 2; anything unexpected into one line and exit 70, an internal
+    error (a traceback only with --debug)."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -128,7 +128,7 @@ def handle_errors(f: F) -> F:
             from ..extractors.base import one_line
 
             error(f"internal error: {one_line(exc)} (run with --debug for the traceback)")
-            sys.exit(ExitStatus.SOURCES_FAILED)
+            sys.exit(ExitStatus.INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]
 

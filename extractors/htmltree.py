@@ -185,7 +185,7 @@ def flatten_deep(html: str, limit: int = MAX_DEPTH) -> str | None:
 
 
 #: Depth from which lexbor's main-content extraction gets slow (quadratic or worse in
-#: the nesting; docs/hostile.md has the timings).
+#: the nesting; docs/hostile.md).
 LEXBOR_SAFE_DEPTH = 2000
 
 

@@ -447,12 +447,28 @@ def test_the_real_process_runs_exit_handlers_and_keeps_its_status(tmp_path: Path
     assert printed.returncode == 0 and printed.stdout.endswith("\n") and len(printed.stdout) > 500
 
 
+def test_an_internal_error_is_not_a_failed_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug (an exception outside any backend) exits 70 with one line, not 3 (which
+    says some pages failed)."""
+    from unboil.extractors import formats
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("formatting broke")
+
+    monkeypatch.setattr(formats, "to_txt", broken)
+    result = CliRunner().invoke(cli, ["-b", "trafilatura", str(SEED)])
+    assert result.exit_code == ExitStatus.INTERNAL_ERROR == 70
+    assert "internal error: RuntimeError: formatting broke" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_exit_status_values_are_the_documented_ones() -> None:
     assert [(s.name, int(s)) for s in ExitStatus] == [
         ("OK", 0),
         ("CHECK_FAILED", 1),
         ("USAGE", 2),
         ("SOURCES_FAILED", 3),
+        ("INTERNAL_ERROR", 70),
         ("INTERRUPTED", 130),
         ("PIPE_CLOSED", 141),
     ]
