@@ -240,6 +240,25 @@ class LazyGroup(DefaultGroup):
             self._load(self.default_cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command, with the settings files' values as its defaults
+        (``settings.defaults_for``)."""
+        cmd_name, cmd, rest = super().resolve_command(ctx, args)
+        if cmd_name is not None and cmd is not None and not ctx.resilient_parsing:
+            from ..extractors.errors import UnboilError
+            from .settings import defaults_for
+
+            try:
+                defaults = defaults_for(cmd_name, cmd)
+            except UnboilError as exc:
+                error(str(exc))
+                sys.exit(ExitStatus.USAGE)
+            if defaults:
+                ctx.default_map = {**(ctx.default_map or {}), cmd_name: defaults}
+        return cmd_name, cmd, rest
+
     def _load(self, cmd_name: str) -> None:
         module, _, attr = self.lazy_commands[cmd_name][0].partition(":")
         command = getattr(importlib.import_module(module), attr)

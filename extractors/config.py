@@ -47,6 +47,8 @@ class Layer:
     values: dict[str, Any]
     #: Folder that relative paths in ``values`` are relative to.
     base: Path
+    #: The table the values come from; None: a file's shared settings (``SHARED_KEYS``).
+    table: str | None = None
 
 
 @dataclass
@@ -128,8 +130,22 @@ def _dig(data: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return node
 
 
-#: the sections a config file may hold (each validated by its command)
-SECTIONS = ("check",)
+#: the sections a config file may hold: a command's table (each validated by its command)
+SECTIONS = ("extract", "batch", "compare", "diff", "audit", "bench", "check")
+#: the settings ``[tool.unboil]`` itself (and the top level of ``unboil.toml``) may hold:
+#: the defaults of every command that has the option
+SHARED_KEYS = (
+    "backend",
+    "format",
+    "timeout",
+    "jobs",
+    "max_bytes",
+    "input_format",
+    "allow_private",
+    "title",
+    "captions",
+    "metadata",
+)
 
 
 def _check_tables(path: Path, data: Mapping[str, Any]) -> None:
@@ -137,7 +153,7 @@ def _check_tables(path: Path, data: Mapping[str, Any]) -> None:
     (``[tool.unboil]``, and the top level of ``unboil.toml``): a misspelt ``[chek]`` or
     a ``min_f1`` outside ``[check]`` would otherwise be ignored, the check weaker
     without a word."""
-    known = ", ".join(f"[{s}]" for s in SECTIONS)
+    known = ", ".join(f"[{s}]" for s in SECTIONS) + " and " + ", ".join(SHARED_KEYS)
     places: list[tuple[str, Any]] = [("[tool.unboil]", _dig(data, ("tool", "unboil")))]
     if path.name != PYPROJECT:
         top = {k: v for k, v in data.items() if k != "tool"}
@@ -146,7 +162,9 @@ def _check_tables(path: Path, data: Mapping[str, Any]) -> None:
         if not isinstance(table, Mapping):
             continue
         for key in table:
-            if key not in SECTIONS:
+            if key in SHARED_KEYS and isinstance(table[key], Mapping):
+                raise ConfigError(f"{path}: '{key}' in {where} is a setting, not a table")
+            if key not in SECTIONS and key not in SHARED_KEYS:
                 raise ConfigError(
                     f"{path}: unknown key or table '{key}' in {where} (unboil reads {known})"
                 )
@@ -219,4 +237,34 @@ def load_settings(
             values = read_section(found[name], section)
             if values is not None:
                 settings.layers.append(Layer(str(found[name]), values, found[name].parent))
+    return settings
+
+
+def _shared(path: Path) -> dict[str, Any]:
+    """The shared settings (``SHARED_KEYS``) of one config file."""
+    data = _load_toml(path)
+    _check_tables(path, data)
+    tables = [_dig(data, ("tool", "unboil"))]
+    if path.name != PYPROJECT:
+        tables.append(data)
+    return {
+        k: v for t in tables if isinstance(t, Mapping) for k, v in t.items() if k in SHARED_KEYS
+    }
+
+
+def load_command_settings(command: str, start: str | os.PathLike[str] | None = None) -> Settings:
+    """A command's settings from the config files found from ``start`` upwards: in each
+    file (``pyproject.toml`` first) the shared settings, then the command's table."""
+    settings = Settings(command)
+    found = find_config_files(start)
+    for name in (PYPROJECT, UNBOIL_TOML):  # lowest precedence first
+        if name not in found:
+            continue
+        path = found[name]
+        shared, own = _shared(path), read_section(path, command)
+        if shared:
+            settings.layers.append(Layer(str(path), shared, path.parent))
+        if own:
+            table = f"[tool.unboil.{command}]" if name == PYPROJECT else f"[{command}]"
+            settings.layers.append(Layer(str(path), own, path.parent, table))
     return settings
