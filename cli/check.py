@@ -136,7 +136,8 @@ def check(
     a gold set changed since the baseline, a page that failed, a low agreement), 2
     usage or configuration trouble.
     """
-    from ..extractors.check import config_from_settings, run_check, write_reports
+    from ..extractors.check import config_from_settings, run_check
+    from ..extractors.check_reports import write_reports
     from ..extractors.config import Layer, load_settings
     from .render import progress_bar
 

@@ -1,0 +1,220 @@
+"""``unboil check``'s reports for CI: JUnit XML (one test case per backend, gold set and
+failing page) and Markdown (a job summary), from a ``check.CheckReport``; written by
+``write_reports``."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import time
+from pathlib import Path
+
+from . import __version__
+from .check import NOISE, CheckReport, Failure, display_path
+from .fsutil import atomic_write
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w-]+", "_", name)
+
+
+def junit_xml(report: CheckReport) -> str:
+    """JUnit XML: a test suite per gold set and backend with one test case per page;
+    a suite "overall" with a case per gold set and backend (overall thresholds, the
+    baseline's overall F1, gold set digest); a suite "agreement" with a case per
+    canary page. A failed case has one <failure> whose message gives the reasons.
+    Text from pages and servers is escaped by ElementTree; what XML cannot hold at all
+    (control characters) becomes U+FFFD, so the report always parses."""
+    import xml.etree.ElementTree as ET
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
+    host = socket.gethostname() or "localhost"
+    root = ET.Element("testsuites", name="unboil check")
+    total = failed = 0
+
+    def suite(name: str, cases: list[tuple[str, str, float, list[Failure]]]) -> None:
+        nonlocal total, failed
+        fails = sum(1 for c in cases if c[3])
+        seconds = sum(c[2] for c in cases)
+        el = ET.SubElement(
+            root,
+            "testsuite",
+            name=_xml_text(name),
+            tests=str(len(cases)),
+            failures=str(fails),
+            errors="0",
+            skipped="0",
+            time=f"{seconds:.3f}",
+            timestamp=stamp,
+            hostname=host,
+        )
+        for classname, case_name, secs, failures in cases:
+            case = ET.SubElement(
+                el,
+                "testcase",
+                classname=_xml_text(classname),
+                name=_xml_text(case_name),
+                time=f"{secs:.3f}",
+            )
+            if failures:
+                fail = ET.SubElement(
+                    case,
+                    "failure",
+                    message=_xml_text("; ".join(f.reason for f in failures)),
+                    type=",".join(dict.fromkeys(f.rule for f in failures)),
+                )
+                fail.text = _xml_text(
+                    "\n".join(
+                        f"{f.metric}: {f.reason}"
+                        + (f" (value {f.value}, limit {f.limit})" if f.value is not None else "")
+                        for f in failures
+                    )
+                )
+        total += len(cases)
+        failed += fails
+
+    overall: list[tuple[str, str, float, list[Failure]]] = []
+    for run in report.runs:
+        for b in run.result.results:
+            cls = f"unboil.check.{_safe(run.goldset.name)}.{_safe(b.backend)}"
+            suite(
+                f"{run.label} [{b.backend}]",
+                [
+                    (cls, p.name, p.ms / 1000, report.page_failures(run.label, b.backend, p.name))
+                    for p in b.page_results
+                ],
+            )
+            overall.append(
+                (
+                    "unboil.check.overall",
+                    f"{run.label} [{b.backend}]",
+                    sum(p.ms for p in b.page_results) / 1000,
+                    report.overall_failures(run.label, b.backend),
+                )
+            )
+    if overall:
+        suite("overall", overall)
+    if report.canary:
+        suite(
+            "agreement",
+            [
+                (
+                    "unboil.check.agreement",
+                    c.source,
+                    0.0,
+                    [f for f in report.failures if f.goldset == "agreement" and f.page == c.source],
+                )
+                for c in report.canary
+            ],
+        )
+    root.set("tests", str(total))
+    root.set("failures", str(failed))
+    root.set("errors", "0")
+    root.set("time", f"{report.seconds:.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+#: what starts Markdown or HTML inline in a table cell or a list item (links,
+#: images, emphasis, code, HTML, entities, math, @mentions, autolinks): backslashed
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]()<>!|~&$@:#{}]|(?<=[wW]{3})\.")
+#: control characters (newlines too) and what is not a character
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
+
+
+def _md(text: object) -> str:
+    """Text (a page's name, a server's reason phrase, an error) as it reads, and
+    nothing more, in a Markdown table cell or list item of a pull-request comment:
+    ``![pixel](http://...)``, ``<img>``, ``@user`` and bare URLs are shown, not
+    rendered, linked or notified."""
+    return _MD_SPECIAL.sub(r"\\\g<0>", _CONTROL.sub(" ", str(text)))
+
+
+def _xml_text(text: object) -> str:
+    """Text that XML 1.0 can hold: control characters, lone surrogates and
+    non-characters (which make the whole report unreadable) become U+FFFD."""
+    return _XML_INVALID.sub("\ufffd", str(text))
+
+
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _num(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "–"
+    return f"{x:+.4f}" if signed else f"{x:.4f}"
+
+
+def markdown(report: CheckReport) -> str:
+    """A Markdown report fit for a pull-request comment: the verdict, failures (pages
+    first) and a table of each backend's figures."""
+    lines: list[str] = []
+    n = len(report.failures)
+    if report.passed:
+        lines.append("### ✅ unboil check passed")
+    else:
+        lines.append(f"### ❌ unboil check failed: {n} failure{'s' if n != 1 else ''}")
+    lines.append("")
+    if report.failures:
+        lines += [
+            "| gold set | page | backend | metric | value | limit | delta | reason |",
+            "|---|---|---|---|---:|---:|---:|---|",
+        ]
+        for f in report.failures:
+            lines.append(
+                f"| {_md(f.goldset)} | {_md(f.page or '(overall)')} | {_md(f.backend or '–')} "
+                f"| {_md(f.metric)} | {_num(f.value)} | {_num(f.limit)} "
+                f"| {_num(f.delta, True)} | {_md(f.reason)} |"
+            )
+        lines.append("")
+    if report.summaries:
+        lines += [
+            "| gold set | backend | version | P | R | F1 | baseline F1 | Δ F1 | failures |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in report.summaries:
+            lines.append(
+                f"| {_md(s.goldset)} | {_md(s.backend)} | {_md(s.version or '–')} "
+                f"| {_num(s.precision)} | {_num(s.recall)} | {_num(s.f1)} "
+                f"| {_num(s.baseline_f1)} | {_num(s.delta, True)} | {s.failures} |"
+            )
+        lines.append("")
+    if report.canary:
+        lines += ["| page | mean agreement | flagged |", "|---|---:|---|"]
+        for c in report.canary:
+            lines.append(
+                f"| {_md(c.source)} | {_num(c.agreement)} | {'⚠️ yes' if c.flagged else 'no'} |"
+            )
+        lines.append("")
+    for note in report.notes:
+        lines.append(f"- {_md(note)}")
+    if report.notes:
+        lines.append("")
+    cfg = report.config
+    settings = ", ".join(f"{k}={v}" for k, v in sorted(cfg.thresholds.items()))
+    if cfg.baseline is not None:
+        settings += (", " if settings else "") + (
+            f"baseline={display_path(cfg.baseline)} (max_drop={cfg.max_drop}, "
+            f"max_page_drop={cfg.max_page_drop}, noise={NOISE})"
+        )
+    if cfg.agreement_below is not None:
+        settings += (", " if settings else "") + f"agreement_below={cfg.agreement_below}"
+    lines.append(f"<sub>unboil {__version__} · {_md(settings)}</sub>")
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(
+    report: CheckReport,
+    *,
+    junit: Path | None = None,
+    json_path: Path | None = None,
+    markdown_path: Path | None = None,
+) -> None:
+    """Write the requested report files atomically."""
+    if junit is not None:
+        atomic_write(junit, junit_xml(report))
+    if json_path is not None:
+        atomic_write(json_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    if markdown_path is not None:
+        atomic_write(markdown_path, markdown(report))
