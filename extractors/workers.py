@@ -67,3 +67,8 @@ def preload(name: str, metadata: bool = False) -> None:
 
     with contextlib.suppress(Exception):
         shared(name).warm(metadata=metadata)
+    if metadata:
+        # a page's date names a time zone: without the system's zoneinfo files, the
+        # zoneinfo module reads them from the tzdata package when one is installed
+        with contextlib.suppress(ImportError):
+            import tzdata.zoneinfo  # noqa: F401
