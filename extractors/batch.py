@@ -83,7 +83,14 @@ from .errors import OutputError, SourceError
 from .inputs import AUDIT_SUFFIX, HTML_SUFFIX, Input
 from .loading import DEFAULT_MAX_BYTES
 from .manifest import MANIFEST_NAME, STATUSES, Manifest, remove_stale_temp_files
-from .workers import DEFAULT_MAX_MEMORY, mp_context, preload, quick_pebble, worker_init
+from .workers import (
+    DEFAULT_MAX_MEMORY,
+    check_memory_cap,
+    mp_context,
+    preload,
+    quick_pebble,
+    worker_init,
+)
 
 if TYPE_CHECKING:
     from .page import Page
@@ -454,6 +461,7 @@ class BatchRunner:
         finally:
             if collecting:
                 gc.enable()
+        check_memory_cap(cfg.max_memory)  # the workers fork from this process as it is now
         quick_pebble()
         # the parent's objects (modules, stop-lists) into the permanent generation before
         # the workers fork: their collections do not walk them again nor write to their

@@ -10,10 +10,37 @@ import threading
 import time
 from typing import Any
 
+from .errors import BatchError
 from .registry import shared
 
 #: a worker's address space, unless the batch says otherwise (``--max-memory``)
 DEFAULT_MAX_MEMORY = 2 << 30
+#: what a forked worker maps beyond its parent's address space to start (its watch
+#: thread's stack, the pool's pipes)
+WORKER_HEADROOM = 64 << 20
+
+
+def mapped_bytes() -> int:
+    """This process's address space (``VmSize``); 0 where ``/proc`` does not say."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def check_memory_cap(max_memory: int) -> None:
+    """A ``BatchError`` when the workers' cap is below what a worker forked from this
+    process starts with: it could not even start, and the pool would wait for it."""
+    need = mapped_bytes() + WORKER_HEADROOM
+    if 0 < max_memory < need:
+        raise BatchError(
+            f"the workers' memory cap ({max_memory >> 20} MiB) is below the {need >> 20} MiB "
+            "a worker starts with: raise it, or 0 for no cap"
+        )
 
 
 def worker_init(parent: int, max_memory: int = DEFAULT_MAX_MEMORY) -> None:

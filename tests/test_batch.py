@@ -256,6 +256,20 @@ def test_max_memory_reaches_the_workers_as_an_option(tmp_path: Path) -> None:
     assert "UNBOIL_MAX_MEMORY" not in os.environ
 
 
+def test_a_memory_cap_below_what_a_worker_starts_with_is_refused(tmp_path: Path) -> None:
+    """A cap under the address space the batch's process already maps (a worker forked
+    from it could not start, and the pool would wait for it forever): one line, exit 2,
+    before any page runs."""
+    from unboil.extractors.workers import mapped_bytes
+
+    make_pages(tmp_path, 2)
+    cap = max(mapped_bytes() // 2, 300 << 20)
+    result = invoke(str(tmp_path), "-f", "jsonl", "-j", "2", "--max-memory", str(cap))
+    assert result.exit_code == 2
+    assert "memory cap" in result.stderr and "a worker starts with" in result.stderr
+    assert result.stdout == ""
+
+
 def test_usage_errors(tmp_path: Path) -> None:
     make_pages(tmp_path, 1)
     assert invoke(str(tmp_path / "nope"), "-o", str(tmp_path / "o")).exit_code == 2
