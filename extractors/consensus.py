@@ -365,13 +365,10 @@ def _repeats(prep: Prepared, held: Sequence[list[int]], kept_dom: Sequence[bool]
     return out
 
 
-def _collapsed(prep: Prepared, kept: Sequence[Block]) -> bool:
-    """Whether the kept text is under ``COLLAPSE_SHARE`` of the members' median output."""
+def _collapsed(prep: Prepared, kept_words: int) -> bool:
+    """Whether ``kept_words`` are under ``COLLAPSE_SHARE`` of the members' median output."""
     sizes = [sum(map(len, prep.tokens.get(m, []))) for m in prep.votes.members]
-    if not sizes:
-        return False
-    kept_words = sum(len(tokens(b.text)) for b in kept)
-    return kept_words < COLLAPSE_SHARE * statistics.median(sizes)
+    return bool(sizes) and kept_words < COLLAPSE_SHARE * statistics.median(sizes)
 
 
 def combine(
@@ -529,7 +526,11 @@ def combine(
             k += 1
         merged.append(block)
     merged += [b for b, _ in extras[k:]]
-    if own and _collapsed(prep, merged):
+    # the words kept, from the token lists at hand: the strongest member's blocks' and
+    # the added DOM blocks'
+    words_of = {id(b): len(t) for b, t in zip(own, own_toks, strict=True)}
+    kept_words = sum(words_of[id(b)] for b, _ in out) + sum(blocks[i].words for _, i in extras)
+    if own and _collapsed(prep, kept_words):
         merged = list(own)
 
     votes = []

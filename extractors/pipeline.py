@@ -6,6 +6,7 @@ decided here and nowhere else), the backend that cleans it (``backend_for``: the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -27,26 +28,26 @@ def load_page(source: str, input_format: str = "auto", **limits: Any) -> Page:
     """``sources.load`` (a path, ``-`` or a URL) with text mode: ``auto`` reads plain
     text (which ``load`` refuses as ``NotHtml(kind="text")``) as a text page; ``text``
     reads whatever loads as text; ``html`` refuses plain text as ``load`` does."""
-    from .loading import NotHtml
     from .sources import load
 
-    try:
-        page = load(source, **limits)
-    except NotHtml as exc:
-        if input_format != "html" and exc.kind == "text" and exc.page is not None:
-            return text_page(exc.page)
-        raise
-    return text_page(page) if input_format == "text" else page
+    return _with_text_mode(lambda: load(source, **limits), input_format)
 
 
 def load_page_bytes(data: bytes, source: str, input_format: str = "auto", **kwargs: Any) -> Page:
     """``loading.load_bytes`` with text mode, as ``load_page``; with ``text`` what
     ``load_bytes`` refuses other than as plain text (empty, binary, PDF...) stays
     refused."""
-    from .loading import NotHtml, load_bytes
+    from .loading import load_bytes
+
+    return _with_text_mode(lambda: load_bytes(data, source, **kwargs), input_format)
+
+
+def _with_text_mode(load: Callable[[], Page], input_format: str) -> Page:
+    """The page ``load`` gives, as ``input_format`` says (``load_page``)."""
+    from .loading import NotHtml
 
     try:
-        page = load_bytes(data, source, **kwargs)
+        page = load()
     except NotHtml as exc:
         if input_format != "html" and exc.kind == "text" and exc.page is not None:
             return text_page(exc.page)
