@@ -170,13 +170,16 @@ def _check_tables(path: Path, data: Mapping[str, Any]) -> None:
                 )
 
 
-def read_section(path: str | os.PathLike[str], section: str) -> dict[str, Any] | None:
+def read_section(
+    path: str | os.PathLike[str], section: str, data: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
     """The ``section`` table of one config file: ``[tool.unboil.SECTION]`` in a
     ``pyproject.toml``; ``[SECTION]`` or ``[tool.unboil.SECTION]`` in any other file
-    (``unboil.toml``). None when the file has no such table."""
+    (``unboil.toml``). None when the file has no such table. ``data``: the file
+    already read and checked (``_checked``)."""
     path = Path(path)
-    data = _load_toml(path)
-    _check_tables(path, data)
+    if data is None:
+        data = _checked(path)
     where = f"[tool.unboil.{section}]"
     value = _dig(data, ("tool", "unboil", section))
     if path.name != PYPROJECT:
@@ -240,10 +243,15 @@ def load_settings(
     return settings
 
 
-def _shared(path: Path) -> dict[str, Any]:
-    """The shared settings (``SHARED_KEYS``) of one config file."""
+def _checked(path: Path) -> dict[str, Any]:
+    """A config file read, its tables checked (``_check_tables``)."""
     data = _load_toml(path)
     _check_tables(path, data)
+    return data
+
+
+def _shared(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The shared settings (``SHARED_KEYS``) of one config file read (``_checked``)."""
     tables = [_dig(data, ("tool", "unboil"))]
     if path.name != PYPROJECT:
         tables.append(data)
@@ -261,7 +269,8 @@ def load_command_settings(command: str, start: str | os.PathLike[str] | None = N
         if name not in found:
             continue
         path = found[name]
-        shared, own = _shared(path), read_section(path, command)
+        data = _checked(path)
+        shared, own = _shared(path, data), read_section(path, command, data)
         if shared:
             settings.layers.append(Layer(str(path), shared, path.parent))
         if own:
