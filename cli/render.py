@@ -106,7 +106,16 @@ def progress_bar(
     columns += [TextColumn("ETA")] if unit else []
     columns += [TimeRemainingColumn()]
     start = time.perf_counter()
-    with Progress(*columns, console=console(stderr=True), transient=True) as progress:
+    # rich would send what is written to stdout through the bar's console (stderr):
+    # records piped to another program must reach the pipe, so stdout is left alone
+    # unless it is the same screen as the bar
+    same_screen = sys.stdout.isatty()
+    with Progress(
+        *columns,
+        console=console(stderr=True),
+        transient=True,
+        redirect_stdout=same_screen,
+    ) as progress:
         task = progress.add_task(label, total=total, rate=0.0, failures=0)
         failures = 0
 
