@@ -4,7 +4,8 @@
 HTML and inline styles, made safe, with each DOM block the consensus voted on marked
 ``data-unboil="kept|stripped|doubtful"`` (plus ``data-p``, the model's probability,
 ``data-members``, the member backends that kept it, and ``data-role``), and a fixed
-side panel with the agreement matrix, per-backend word counts and the extracted text.
+side panel with the list of blocks and "next doubtful" navigation (``audit_nav``), the
+agreement matrix, per-backend word counts and the extracted text.
 
 Safety: opening a report never runs the page's code nor contacts any server. Each
 layer below holds on its own (a test opens a report with its CSP removed):
@@ -481,7 +482,9 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _panel(comparison: Comparison, cons: Extraction, votes: Sequence[BlockVote], found: int) -> str:
+def _panel(
+    comparison: Comparison, cons: Extraction, votes: Sequence[BlockVote], found: int, nav: str
+) -> str:
     names = list(comparison.extractions)
     counts = {KEPT: 0, STRIPPED: 0, DOUBTFUL: 0}
     for v in votes:
@@ -512,6 +515,7 @@ def _panel(comparison: Comparison, cons: Extraction, votes: Sequence[BlockVote],
         "</p>"
         "<div id='unboil-info'><span class='unboil-muted'>Hover or click a block to see "
         "which backends kept it.</span></div>"
+        f"{nav}"
         "<h2>Agreement (shingle F1)</h2>"
         f"<table id='unboil-agreement'><tr><th></th>{head}</tr>{matrix}</table>"
         "<h2>Words per backend</h2>"
@@ -567,6 +571,8 @@ def audit_report(page: Page, comparison: Comparison) -> str:
     must hold the consensus extraction (``compare(page, [..., "consensus"])``)."""
     from lxml.html import Element, fragment_fromstring, tostring
 
+    from . import audit_nav
+
     cons = comparison.consensus
     if cons is None:
         raise ValueError("an audit needs the consensus: compare the page with 'consensus'")
@@ -581,18 +587,20 @@ def audit_report(page: Page, comparison: Comparison) -> str:
         for child in [c for c in root if c.tag != "head"]:
             body.append(child)
         root.append(body)
+    audit_nav.claim(root)
     found = mark_blocks(root, votes)
     sanitize(root)
+    nav = audit_nav.block_list(votes, audit_nav.anchor(root))
     nonce = secrets.token_urlsafe(16)
     root, head, body = _skeleton(root, nonce)
     style = Element("style")
     style.set("id", "unboil-style")
-    style.text = _CSS
+    style.text = _CSS + audit_nav.CSS
     head.append(style)
-    body.append(fragment_fromstring(_panel(comparison, cons, votes, found)))
+    body.append(fragment_fromstring(_panel(comparison, cons, votes, found, nav)))
     script = Element("script")
     script.set("nonce", nonce)
-    script.text = _SCRIPT
+    script.text = _SCRIPT + audit_nav.SCRIPT
     body.append(script)
     out: bytes = tostring(root, encoding="utf-8", method="html", doctype="<!DOCTYPE html>")
     return out.decode("utf-8")

@@ -19,8 +19,9 @@ from click.testing import CliRunner
 
 from unboil.cli.main import cli
 from unboil.extractors.audit import audit_page, runs, sanitize
+from unboil.extractors.audit_nav import EXCERPT, block_list, excerpt
 from unboil.extractors.blocks import segment
-from unboil.extractors.htmltree import parse_html
+from unboil.extractors.htmltree import collapse_ws, parse_html
 from unboil.extractors.page import Page
 from unboil.extractors.sources import load
 
@@ -295,7 +296,11 @@ def test_hostile_report_is_inert_as_text(hostile_report: Path) -> None:
         if not isinstance(el.tag, str):
             continue
         assert not [a for a in el.attrib if a.lower().startswith("on")], el.tag
-        assert not {"src", "srcset", "href", "action", "poster"} & set(el.attrib), el.tag
+        attrs = set(el.attrib)
+        if el.tag == "a" and _in_block_list(el):  # the panel's own links: #fragments
+            assert (el.get("href") or "").startswith("#"), el.get("href")
+            attrs.discard("href")
+        assert not {"src", "srcset", "href", "action", "poster"} & attrs, el.tag
     for tag in ("iframe", "object", "embed", "link", "base", "form"):
         assert root.find(f".//{tag}") is None or tag == "form", tag
     assert not [m for m in root.iter("meta") if m.get("http-equiv", "").lower() == "refresh"]
@@ -689,3 +694,298 @@ def test_batch_audit_writes_index_lowest_agreement_first(tmp_path: Path) -> None
 def test_batch_audit_needs_outdir() -> None:
     result = CliRunner().invoke(cli, ["batch", str(SEED), "-f", "jsonl", "--audit"])
     assert result.exit_code == 2
+
+
+# -- the block list and "next doubtful" (issue #26) ---------------------------------------
+
+N_LONG = 300
+DOUBTFUL_AT = (40, 150, 280)
+KEPT_AT = range(100, 200)
+#: block 12's text: markup as text, long enough to be cut (in an ``&amp;``, no space near)
+HOSTILE_TEXT = (
+    "<script>window.__ran=1</script></a></li></ul><b>bold</b><img/src=x/onerror=y>"
+    '&amp;"q"&&& and words past the cut'
+)
+GHOST = "A block the consensus voted on that the page does not hold."
+
+
+def _long_html() -> str:
+    """300 paragraphs, far below the fold, with what could confuse the anchors: a
+    unique id (kept as the link's target), an id shared by two elements (replaced), an
+    id taking a report's anchor, a fake ``data-unboil`` element, and markup as text."""
+    import html as html_lib
+
+    paras = {
+        i: f"<p>Paragraph {i} of the long page, with words enough to wrap a line.</p>"
+        for i in range(N_LONG)
+    }
+    paras[5] = "<p id='intro'>Paragraph 5 has a unique id of its own.</p>"
+    paras[6] = "<p id='dup'>Paragraph 6 shares its id with an empty div.</p><div id='dup'></div>"
+    paras[7] = "<p id='unboil-b9'>Paragraph 7 claims the report's id of block 9.</p>"
+    paras[10] = (
+        "<p>Paragraph 10 holds a fake mark: "
+        "<span data-unboil='doubtful' data-block='40'>a span claiming block 40</span>.</p>"
+    )
+    paras[12] = f"<p>{html_lib.escape(HOSTILE_TEXT)}</p>"
+    return (
+        "<!DOCTYPE html><html><head><title>Long page</title>"
+        "<style>p { margin: 0 0 28px; }</style></head><body>"
+        + "".join(paras[i] for i in range(N_LONG))
+        + "</body></html>"
+    )
+
+
+def _long_votes(page: Page) -> list[Any]:
+    from unboil.extractors.base import BlockVote
+
+    texts = [b.text for b in segment(page.tree)]
+    assert len(texts) == N_LONG
+    votes = []
+    for i, text in enumerate([*texts, GHOST]):
+        kept = i in KEPT_AT or i == 150
+        p = 0.6 if i in DOUBTFUL_AT else (0.95 if kept else 0.05)
+        members = ["trafilatura"] if kept else []
+        votes.append(BlockVote(text, "p", "body", members, p, kept, i in DOUBTFUL_AT))
+    return votes
+
+
+def long_report_html() -> str:
+    """The audit report of the long page with votes set by hand (not the model's: the
+    groups are known): kept 100-199, doubtful 40, 150 (kept) and 280, the rest stripped,
+    and one more vote the page does not hold."""
+    from unboil.extractors.audit import audit_report, comparison_of
+    from unboil.extractors.base import Block, Extraction
+
+    page = Page.from_html(_long_html(), "long.html")
+    votes = _long_votes(page)
+    cons = Extraction("consensus", blocks=[Block(v.text) for v in votes if v.kept], votes=votes)
+    return audit_report(page, comparison_of(page, [cons]))
+
+
+@pytest.fixture(scope="module")
+def long_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("audit") / "long.html"
+    path.write_text(long_report_html(), encoding="utf-8")
+    return path
+
+
+def _in_block_list(el: Any) -> bool:
+    return any(a.get("id") == "unboil-blocks" for a in el.iterancestors())
+
+
+def _block_list(report: str) -> tuple[Any, dict[str, list[tuple[int | None, str, Any]]]]:
+    """The parsed report and its block list: group -> (block index of the link's target
+    or None: no link, the entry's text, the target element) per entry. Asserts what holds
+    for any report: the groups and their counts, one element per link's id, outside the
+    panel and marked with the entry's group."""
+    root = parse_html(report)
+    section = root.find(".//*[@id='unboil-blocks']")
+    assert section is not None
+    by_id: dict[str, list[Any]] = {}
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("id") is not None:
+            by_id.setdefault(el.get("id"), []).append(el)
+    groups: dict[str, list[tuple[int | None, str, Any]]] = {}
+    for details in section.iter("details"):
+        group = details.get("data-group")
+        summary = details.find("summary")
+        assert summary is not None
+        entries: list[tuple[int | None, str, Any]] = []
+        for li in details.iter("li"):
+            links = li.findall("a")
+            if not links:
+                assert li.get("class") == "unboil-lost"
+                entries.append((None, li.text_content(), None))
+                continue
+            href = links[0].get("href") or ""
+            assert href.startswith("#"), href
+            targets = by_id.get(href[1:], [])
+            assert len(targets) == 1, href  # the link goes to one element
+            target = targets[0]
+            assert not any(a.get("id") == "unboil-panel" for a in target.iterancestors())
+            assert target.get("data-unboil") == group, (href, group)
+            entries.append((int(target.get("data-block")), links[0].text_content(), target))
+        assert summary.text_content() == f"{group} {len(entries)}"
+        groups[group] = entries
+    assert list(groups) == ["doubtful", "kept", "stripped"]
+    return root, groups
+
+
+def test_block_list_of_the_seed_has_one_entry_per_block(seed_report: Path) -> None:
+    report = seed_report.read_text(encoding="utf-8")
+    root, groups = _block_list(report)
+    counts = root.find(".//*[@id='unboil-counts']")
+    assert counts is not None
+    m = re.match(r"(\d+) kept, (\d+) stripped, (\d+) doubtful of (\d+) blocks", counts.text or "")
+    assert m is not None
+    kept, stripped, doubtful, total = map(int, m.groups())
+    assert [len(groups[g]) for g in ("kept", "stripped", "doubtful")] == [kept, stripped, doubtful]
+    indices = sorted(i for entries in groups.values() for i, _, _ in entries if i is not None)
+    assert indices == list(range(total))  # every block once, each linked (all located)
+    for entries in groups.values():
+        order = [i for i, _, _ in entries if i is not None]
+        assert order == sorted(order)  # page order within a group
+    first = (SAMPLES / "seed-independent.txt").read_text().split("\n\n")[0].strip()
+    assert groups["kept"][0][1] == excerpt(first)
+
+
+def test_block_list_groups_and_anchors_of_a_long_page(long_report: Path) -> None:
+    report = long_report.read_text(encoding="utf-8")
+    root, groups = _block_list(report)
+    page = Page.from_html(_long_html(), "long.html")
+    votes = _long_votes(page)
+    assert [i for i, _, _ in groups["doubtful"]] == list(DOUBTFUL_AT)
+    assert [i for i, _, _ in groups["kept"]] == [i for i in KEPT_AT if i not in DOUBTFUL_AT]
+    others = set(range(N_LONG)) - set(DOUBTFUL_AT) - set(KEPT_AT)
+    assert [i for i, _, _ in groups["stripped"][:-1]] == sorted(others)
+    assert groups["stripped"][-1][:2] == (None, excerpt(GHOST))  # not on the page: no link
+    for entries in groups.values():
+        for i, text, target in entries:
+            if i is not None:
+                assert excerpt(votes[i].text) in text
+                assert collapse_ws(target.text_content()).startswith(f"Paragraph {i} ") or i == 12
+    doubtful = {i: text for i, text, _ in groups["doubtful"]}
+    assert doubtful[150].startswith("kept 0.60 ") and doubtful[40].startswith("stripped 0.60 ")
+    hrefs = {i: t.get("id") for entries in groups.values() for i, _, t in entries if t is not None}
+    assert hrefs[5] == "intro"  # its own unique id, untouched
+    assert hrefs[6] == "unboil-b6"  # a shared id is no target
+    assert hrefs[7] == "page-unboil-b9" and hrefs[9] == "unboil-b9"  # the page's id renamed
+    assert hrefs[40] == "unboil-b40"
+    # the page's fake mark is gone: block 40's link and outline are paragraph 40's
+    fake = [el for el in root.iter("span") if "claiming block 40" in el.text_content()]
+    assert fake and fake[0].get("data-unboil") is None and fake[0].get("data-block") == "40"
+    assert len(root.xpath("//*[@data-unboil][@data-block='40']")) == 1
+
+
+def test_block_list_escapes_block_text(long_report: Path) -> None:
+    """Block text is text in the list: markup in it is escaped, never parsed."""
+    report = long_report.read_text(encoding="utf-8")
+    section = re.search(r'<section id="unboil-blocks">.*?</section>', report, re.S)
+    assert section is not None
+    assert (
+        '<li><a href="#unboil-b12">&lt;script&gt;window.__ran=1&lt;/script&gt;&lt;/a&gt;'
+        "&lt;/li&gt;&lt;/ul&gt;&lt;b&gt;bold&lt;/b&gt;&lt;img/src=x/onerror=y&gt;&amp;a…</a></li>"
+    ) in section.group()
+    assert "<script" not in section.group() and "<img" not in section.group()
+    root, groups = _block_list(report)
+    entry = [text for i, text, _ in groups["stripped"] if i == 12]
+    assert entry == [excerpt(HOSTILE_TEXT)] and entry[0].endswith("…")
+    assert len(list(root.iter("script"))) == 1  # the report's own
+    panel = root.find(".//*[@id='unboil-panel']")
+    assert panel is not None and [el.tag for el in panel.iter("img", "script")] == []
+    assert [b.text for b in panel.iter("b") if b.text == "bold"] == []
+    # a vote's text straight into the list: the same
+    from unboil.extractors.base import BlockVote
+
+    vote = BlockVote('"><script>x</script>', "p", "body", [], 0.5, False, True)
+    html_list = block_list([vote], {0: "unboil-b0"})
+    assert "&quot;&gt;&lt;script&gt;x&lt;/script&gt;" in html_list
+    assert "<script" not in html_list
+
+
+def test_excerpt_is_short_and_whole_words() -> None:
+    assert excerpt("  a   short\n text ") == "a short text"
+    words = " ".join(f"word{i}" for i in range(100))
+    cut = excerpt(words)
+    assert len(cut) <= EXCERPT and cut.endswith("…")
+    assert words.startswith(cut[:-1]) and words[len(cut) - 1] == " "  # cut at a space
+    one = "x" * 500
+    assert excerpt(one) == "x" * (EXCERPT - 1) + "…"
+
+
+def test_block_list_stays_small_on_5000_blocks() -> None:
+    """5,000 blocks of 600 characters: the list stays near 120 bytes a block."""
+    from unboil.extractors.base import BlockVote
+
+    text = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 10
+    votes = [
+        BlockVote(f"{i} {text}", "p", "body", [], 0.5, i % 3 == 0, i % 50 == 0) for i in range(5000)
+    ]
+    html_list = block_list(votes, {i: f"unboil-b{i}" for i in range(5000)})
+    assert len(html_list.encode("utf-8")) < 5000 * 125
+    assert html_list.count("<li>") == 5000
+
+
+def _lit(page: Any) -> list[list[Any]]:
+    """The highlighted (navigated to) blocks: [data-block, fully in the window left of
+    the panel, the halo drawn]."""
+    result: list[list[Any]] = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.unboil-target')).map(el => {
+            const r = el.getBoundingClientRect();
+            return [el.getAttribute('data-block'),
+                    r.top >= 0 && r.bottom <= innerHeight && r.right <= innerWidth - 420,
+                    getComputedStyle(el).boxShadow.includes('rgba(40, 110, 230')]; })"""
+    )
+    return result
+
+
+@needs_browser
+def test_next_doubtful_and_list_links_jump_to_blocks(browser: Any, long_report: Path) -> None:
+    opened = Opened(browser, long_report)
+    try:
+        page = opened.page
+        assert page.evaluate("window.scrollY") == 0
+        assert page.is_visible("#unboil-next")  # shown when the script runs
+        assert page.inner_text("#unboil-nav-pos") == "3 doubtful"
+        assert "keys: n or j next doubtful block, p or k previous" in page.inner_text("#unboil-nav")
+        page.click("#unboil-next")
+        assert _lit(page) == [["40", True, True]]
+        assert page.evaluate("window.scrollY") > 0  # it was below the fold
+        assert "block: #40" in page.inner_text("#unboil-info")
+        assert page.inner_text("#unboil-nav-pos") == "doubtful 1 of 3"
+        on = page.locator("#unboil-blocks a.unboil-on")
+        assert on.count() == 1 and on.get_attribute("href") == "#unboil-b40"
+        for key, block in [("n", "150"), ("n", "280"), ("n", "40"), ("p", "280"), ("k", "150")]:
+            page.keyboard.press(key)
+            assert _lit(page) == [[block, True, True]], key
+        assert "decision: doubtful" in page.inner_text("#unboil-info")
+        page.click("#unboil-prev")
+        assert _lit(page) == [["40", True, True]]
+        # from a block clicked on the page, "next" is the next doubtful below it
+        page.click("text=Paragraph 160 of the long page")
+        page.keyboard.press("j")
+        assert _lit(page) == [["280", True, True]]
+        # a list link jumps to its block (in the kept group, open)
+        page.click("#unboil-blocks [data-group='kept'] a[href='#unboil-b120']")
+        assert _lit(page) == [["120", True, True]]
+        assert "block: #120" in page.inner_text("#unboil-info")
+        assert page.url == long_report.as_uri()  # the script scrolled, no navigation
+        # the stripped group starts folded; unfolded, its links work too
+        assert not page.is_visible("#unboil-blocks a[href='#unboil-b290']")
+        page.click("#unboil-blocks [data-group='stripped'] summary")
+        page.click("#unboil-blocks a[href='#unboil-b290']")
+        assert _lit(page) == [["290", True, True]]
+        page.click("#unboil-blocks a[href='#intro']")  # a block's own id as the target
+        assert _lit(page) == [["5", True, True]]
+        assert opened.console == []
+        assert opened.foreign_requests(long_report) == []
+        assert page.evaluate("typeof window.__ran") == "undefined"
+    finally:
+        opened.close()
+
+
+@needs_browser
+def test_list_links_work_without_javascript(browser: Any, long_report: Path) -> None:
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, java_script_enabled=False
+    )
+    context.route(re.compile(r"^(https?|wss?|ftp)://"), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto(long_report.as_uri(), wait_until="load")
+        assert not page.is_visible("#unboil-nav")  # the buttons need the script
+        page.click("#unboil-blocks [data-group='kept'] a[href='#unboil-b170']")
+        page.wait_for_timeout(200)
+        assert page.url == long_report.as_uri() + "#unboil-b170"
+        box = page.locator("#unboil-b170").bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900
+        assert page.locator("#unboil-b170").get_attribute("data-block") == "170"
+        assert page.locator("[data-unboil]:target").get_attribute("data-block") == "170"
+        # outlined as the script's highlight is (page.evaluate runs with scripts off)
+        drawn = page.locator("#unboil-b170").evaluate(
+            "el => [getComputedStyle(el).outlineWidth, getComputedStyle(el).boxShadow]"
+        )
+        assert drawn[0] == "4px" and "rgba(40, 110, 230" in drawn[1]
+        assert page.evaluate("typeof window.__ran") == "undefined"
+    finally:
+        context.close()
