@@ -7,7 +7,7 @@ import sys
 import click
 
 from .exitcodes import ExitStatus
-from .main import common_options, error, handle_errors
+from .main import common_options, error, handle_errors, refuse_overwriting_input
 from .options import allow_private_option, size_option, timeout_option
 
 
@@ -18,7 +18,8 @@ from .options import allow_private_option, size_option, timeout_option
     "--backends",
     default=None,
     metavar="A,B,...",
-    help="Backends to compare with the consensus (the consensus always runs)  "
+    help="Backends to compare with the consensus, comma-separated (the consensus always "
+    "runs)  "
     "[default: the consensus's members]",
 )
 @click.option(
@@ -45,7 +46,9 @@ def audit(
     (no script runs, nothing is fetched), each text block outlined: kept by the
     consensus (green), stripped (red), doubtful (amber). Hover or click a block to see
     which backends kept it and the consensus probability; the side panel holds the
-    agreement matrix, words per backend and the extracted text.
+    agreement matrix, words per backend, the extracted text and the list of blocks
+    (doubtful, kept, stripped), each a link to its place, with next/previous doubtful
+    (keys n/j, p/k).
 
     \b
     unboil audit page.html -o report.html
@@ -55,6 +58,7 @@ def audit(
     from ..extractors.errors import SourceError
     from ..extractors.pipeline import load_page
 
+    refuse_overwriting_input(output, [source])
     names = [n.strip() for n in backends.split(",") if n.strip()] if backends else None
     try:  # HTML only: the report draws the page's blocks
         page = load_page(

@@ -7,13 +7,14 @@ import json
 import click
 
 from .main import common_options, handle_errors
+from .options import json_option, write_output
 
 
 @click.command("backends")
-@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@json_option("the list")
 @common_options
 @handle_errors
-def backends(as_json: bool) -> None:
+def backends(json_out: str | None) -> None:
     """List the extractor backends: name, version, availability, description.
 
     Backends come from the 'unboil.backends' entry-point group; a missing library is
@@ -24,9 +25,10 @@ def backends(as_json: bool) -> None:
     from ..extractors import registry
 
     infos = [registry.describe(name) for name in registry.names()]
-    if as_json:
-        click.echo(json.dumps([asdict(i) for i in infos], indent=2))
-        return
+    if json_out:
+        write_output(json_out, json.dumps([asdict(i) for i in infos], indent=2) + "\n")
+        if json_out == "-":
+            return
     from .render import table
 
     rows = []

@@ -25,6 +25,7 @@ from .options import (
     backend_option,
     captions_option,
     input_format_option,
+    jobs_option,
     size_option,
     timeout_option,
     title_option,
@@ -78,13 +79,7 @@ def _default_jobs() -> int:
     help="Output files: txt (.txt), markdown (.md), json (.json). jsonl: no OUTDIR, one "
     "record per page (text included) on stdout.  [default: txt, or jsonl without -o]",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes  [default: the number of cores]",
-)
+@jobs_option
 @timeout_option(
     "Seconds allowed per page; a stuck worker is killed and replaced and the page "
     "recorded as 'timeout'. Also bounds each URL fetch, retries included."
@@ -412,6 +407,8 @@ def _print_summary(summary: Summary) -> None:
 
     median = summary.median_agreement
     skipped = summary.counts["skipped"] + summary.already_done + summary.not_started
+    interrupted = summary.not_started + summary.stopped
+    not_pages = summary.counts["skipped"] - summary.stopped  # WARC records
     rows = [
         ("ok", str(summary.counts["ok"])),
         ("  no article", str(summary.empty)),
@@ -419,11 +416,8 @@ def _print_summary(summary: Summary) -> None:
         ("timeouts", str(summary.counts["timeout"])),
         ("skipped", str(skipped)),
         ("  already done (resume)", str(summary.already_done)),
-        *(
-            [("  not started (interrupted)", str(summary.not_started))]
-            if summary.not_started
-            else []
-        ),
+        *([("  not pages (WARC records)", str(not_pages))] if not_pages else []),
+        *([("  not started (interrupted)", str(interrupted))] if interrupted else []),
         ("pages/s", f"{summary.pages_per_second:.1f}"),
         ("median agreement", "-" if median is None else f"{median:.3f}"),
     ]

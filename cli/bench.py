@@ -8,20 +8,22 @@ import os
 import click
 
 from .main import common_options, handle_errors
-from .options import backends_option, split_backends
+from .options import (
+    backends_option,
+    jobs_option,
+    json_option,
+    split_backends,
+    timeout_option,
+    write_output,
+)
 
 
 @click.command("bench")
 @click.argument("goldsets", nargs=-1, required=True, metavar="GOLD...")
 @backends_option
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes  [default: the number of cores]",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@jobs_option
+@timeout_option("Seconds each backend has on each page; past it, the page fails for it.")
+@json_option("the results")
 @click.option(
     "--title/--no-title", default=None, help="Override the gold set's convention on headlines."
 )
@@ -37,7 +39,8 @@ def bench(
     goldsets: tuple[str, ...],
     backends: str | None,
     jobs: int | None,
-    as_json: bool,
+    timeout: float,
+    json_out: str | None,
     title: bool | None,
     captions: bool | None,
     quiet: bool,
@@ -68,11 +71,15 @@ def bench(
         if captions is not None:
             options = replace(options, captions=captions)
         with progress_bar(f"{goldset.name}", len(goldset.pages), quiet=quiet) as advance:
-            result = run_bench(goldset, names, jobs=jobs, options=options, progress=advance)
+            result = run_bench(
+                goldset, names, jobs=jobs, options=options, progress=advance, timeout=timeout
+            )
         results.append(result)
-    if as_json:
-        click.echo(json.dumps({"goldsets": [r.to_dict() for r in results]}, indent=2))
-        return
+    if json_out:
+        doc = {"goldsets": [r.to_dict() for r in results]}
+        write_output(json_out, json.dumps(doc, indent=2) + "\n")
+        if json_out == "-":
+            return
     for result in results:
         rows = [
             [

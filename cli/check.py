@@ -11,17 +11,33 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import allow_private_option
+from .options import allow_private_option, jobs_option, timeout_option
 
 if TYPE_CHECKING:
     from ..extractors.check import CheckReport
 
 FRACTION = click.FloatRange(0, 1)
-REPORT = click.Path(dir_okay=False, path_type=Path)
+#: a report file; '-' is stdout (the verdict then goes to stderr)
+REPORT = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
+STDOUT = Path("-")
 
 
-def _threshold(flag: str, help: str) -> Any:
-    return click.option(flag, type=FRACTION, default=None, metavar="X", help=help)
+BASELINE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _limits(f: Any) -> Any:
+    """``--min-f1 X`` ... ``--max-page-drop X``: one option per limit setting of
+    ``check.KEYS``, its help from there (declared once, for files and flags alike);
+    the command gets them as keyword arguments by their setting names."""
+    from ..extractors.check import DROPS, KEYS, THRESHOLDS
+
+    for key in reversed((*THRESHOLDS, *DROPS)):
+        meaning, _, default = KEYS[key][1].partition(" [")  # "... [0.01]"
+        help = f"{meaning[0].upper()}{meaning[1:]}."
+        help += f"  [default: {default}" if default else ""
+        flag = "--" + key.replace("_", "-")
+        f = click.option(flag, key, type=FRACTION, default=None, metavar="X", help=help)(f)
+    return f
 
 
 @click.command("check")
@@ -34,21 +50,14 @@ def _threshold(flag: str, help: str) -> Any:
     help="Backends to score, comma-separated  [default: consensus]; with "
     "--agreement-below, the backends compared  [default: trafilatura,readability,resiliparse]",
 )
-@_threshold("--min-f1", "Lowest overall F1 of each backend on each gold set.")
-@_threshold("--min-precision", "Lowest overall precision.")
-@_threshold("--min-recall", "Lowest overall recall.")
-@_threshold("--min-page-f1", "Lowest F1 of any page.")
-@_threshold("--min-page-precision", "Lowest precision of any page.")
-@_threshold("--min-page-recall", "Lowest recall of any page.")
+@_limits
 @click.option(
     "--baseline",
-    type=REPORT,
+    type=BASELINE,
     default=None,
     metavar="FILE",
     help="Baseline JSON to compare with (or to write with --update-baseline).",
 )
-@_threshold("--max-drop", "Largest drop of overall F1 below the baseline  [default: 0.01]")
-@_threshold("--max-page-drop", "Largest drop of a page's F1 below the baseline  [default: 0.05]")
 @click.option(
     "--update-baseline",
     is_flag=True,
@@ -68,14 +77,22 @@ def _threshold(flag: str, help: str) -> Any:
     "a page's backends agree less than X (mean pairwise shingle F1).",
 )
 @allow_private_option
-@click.option("--junit", type=REPORT, metavar="FILE", help="Write a JUnit XML report.")
-@click.option("--json", "json_path", type=REPORT, metavar="FILE", help="Write a JSON report.")
+@click.option(
+    "--junit", type=REPORT, metavar="FILE", help="Write a JUnit XML report to FILE ('-': stdout)."
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=REPORT,
+    metavar="FILE",
+    help="Write a JSON report to FILE ('-': stdout, the verdict then on stderr).",
+)
 @click.option(
     "--markdown",
     "markdown_path",
     type=REPORT,
     metavar="FILE",
-    help="Write a Markdown report (a pull-request comment).",
+    help="Write a Markdown report (a pull-request comment) to FILE ('-': stdout).",
 )
 @click.option(
     "--config",
@@ -84,28 +101,15 @@ def _threshold(flag: str, help: str) -> Any:
     metavar="FILE",
     help="Read settings from FILE only, not the nearest pyproject.toml / unboil.toml.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes for scoring  [default: 1]",
-)
+@jobs_option
+@timeout_option("Seconds each backend has on each page (and to fetch a canary URL).", None)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @common_options
 @handle_errors
 def check(
     sources: tuple[str, ...],
     backends: str | None,
-    min_f1: float | None,
-    min_precision: float | None,
-    min_recall: float | None,
-    min_page_f1: float | None,
-    min_page_precision: float | None,
-    min_page_recall: float | None,
     baseline: Path | None,
-    max_drop: float | None,
-    max_page_drop: float | None,
     update_baseline: bool,
     allow_regression: bool,
     agreement_below: float | None,
@@ -115,7 +119,9 @@ def check(
     markdown_path: Path | None,
     config_file: Path | None,
     jobs: int | None,
+    timeout: float | None,
     quiet: bool,
+    **limits: float | None,
 ) -> None:
     """Score backends on gold sets and fail (exit 1) when a threshold is not met or
     the scores dropped below a recorded baseline: a CI gate for extraction quality.
@@ -137,23 +143,22 @@ def check(
     usage or configuration trouble.
     """
     from ..extractors.check import config_from_settings, run_check
-    from ..extractors.check_reports import write_reports
+    from ..extractors.check_reports import report_text, write_reports
     from ..extractors.config import Layer, load_settings
     from .render import progress_bar
 
+    files = {"junit": junit, "json": json_path, "markdown": markdown_path}
+    piped = [kind for kind, path in files.items() if path == STDOUT]
+    if len(piped) > 1:
+        raise click.UsageError("only one report can go to stdout ('-')")
+
     settings = load_settings("check", explicit=config_file)
     flags: dict[str, Any] = {
-        "min_f1": min_f1,
-        "min_precision": min_precision,
-        "min_recall": min_recall,
-        "min_page_f1": min_page_f1,
-        "min_page_precision": min_page_precision,
-        "min_page_recall": min_page_recall,
+        **limits,  # min_f1 ... max_page_drop
         "baseline": None if baseline is None else str(baseline),
-        "max_drop": max_drop,
-        "max_page_drop": max_page_drop,
         "agreement_below": agreement_below,
         "jobs": jobs,
+        "timeout": timeout,
         "allow_private": True if allow_private else None,  # else: the config's, or false
     }
     canary_only = agreement_below is not None
@@ -174,8 +179,13 @@ def check(
         allow_regression=allow_regression,
         progress=lambda label, total: progress_bar(label, total, quiet=quiet),
     )
-    write_reports(report, junit=junit, json_path=json_path, markdown_path=markdown_path)
-    _render(report)
+    kept = {k: None if k in piped else path for k, path in files.items()}
+    write_reports(
+        report, junit=kept["junit"], json_path=kept["json"], markdown_path=kept["markdown"]
+    )
+    for kind in piped:
+        click.echo(report_text(kind, report), nl=False)
+    _render(report, to_stderr=bool(piped))
     if not report.passed:
         sys.exit(ExitStatus.CHECK_FAILED)
 
@@ -186,13 +196,14 @@ def _num(x: float | None, signed: bool = False) -> str:
     return f"{x:+.4f}" if signed else f"{x:.4f}"
 
 
-def _render(report: CheckReport) -> None:
+def _render(report: CheckReport, to_stderr: bool = False) -> None:
+    """The verdict, on stdout unless a report went there."""
     from .render import is_terminal
 
-    if is_terminal():
-        _render_rich(report)
+    if is_terminal(stderr=to_stderr):
+        _render_rich(report, to_stderr)
     else:
-        _render_plain(report)
+        _render_plain(report, to_stderr)
     for note in report.notes:
         error(f"note: {note}")
 
@@ -212,37 +223,42 @@ def _verdict(report: CheckReport) -> str:
     return f"FAILED: {n} failure{'s' if n != 1 else ''} ({what})"
 
 
-def _render_plain(report: CheckReport) -> None:
+def _render_plain(report: CheckReport, to_stderr: bool) -> None:
+    from ..extractors.terminal import escape_unsafe
+
+    def echo(line: str) -> None:  # one line each: page names and reasons may hold any
+        click.echo(escape_unsafe(line), err=to_stderr)
+
     for f in report.failures:
         where = f"{f.goldset}:{f.page}" if f.page else f"{f.goldset} (overall)"
         backend = f" [{f.backend}]" if f.backend else ""
         delta = f" ({_num(f.delta, True)})" if f.delta is not None else ""
-        click.echo(f"FAIL {where}{backend} {f.metric}{delta}: {f.reason}")
+        echo(f"FAIL {where}{backend} {f.metric}{delta}: {f.reason}")
     for s in report.summaries:
         base = (
             f" baseline={_num(s.baseline_f1)} ({_num(s.delta, True)})"
             if s.baseline_f1 is not None
             else ""
         )
-        click.echo(
+        echo(
             f"{s.goldset} [{s.backend} {s.version or '-'}]: P={_num(s.precision)} "
             f"R={_num(s.recall)} F1={_num(s.f1)}{base}, {s.pages} pages, "
             f"{s.failures} failure(s)"
         )
     for c in report.canary:
         flag = " FLAGGED" if c.flagged else ""
-        click.echo(f"agreement {c.source}: {_num(c.agreement)}{flag}")
+        echo(f"agreement {c.source}: {_num(c.agreement)}{flag}")
     if report.baseline_written is not None:
-        click.echo(f"baseline written: {report.baseline_written}")
-    click.echo(f"unboil check: {_verdict(report)}")
+        echo(f"baseline written: {report.baseline_written}")
+    echo(f"unboil check: {_verdict(report)}")
 
 
-def _render_rich(report: CheckReport) -> None:
+def _render_rich(report: CheckReport, to_stderr: bool) -> None:
     from rich.text import Text
 
     from .render import console, rich_table
 
-    out = console()
+    out = console(stderr=to_stderr)
     if report.failures:
         t = rich_table("failures (pages first)", padding=(0, 1), pad_edge=False)
         several = len({f.goldset for f in report.failures}) > 1

@@ -14,9 +14,11 @@ from .main import common_options, error, handle_errors
 from .options import (
     allow_private_option,
     backends_option,
+    json_option,
     size_option,
     split_backends,
     timeout_option,
+    write_output,
 )
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ def _short(name: str) -> str:
 @click.command("compare")
 @click.argument("source", metavar="PAGE")
 @backends_option
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@json_option("the comparison")
 @timeout_option()
 @allow_private_option
 @size_option
@@ -39,7 +41,7 @@ def _short(name: str) -> str:
 def compare(
     source: str,
     backends: str | None,
-    as_json: bool,
+    json_out: str | None,
     timeout: float,
     allow_private: bool,
     max_bytes: int,
@@ -61,9 +63,10 @@ def compare(
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.SOURCES_FAILED)
     result = run_compare(page, names)
-    if as_json:
-        click.echo(escape_json(json.dumps(result.to_dict(), indent=2, ensure_ascii=False)))
-    else:
+    if json_out:
+        doc = escape_json(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        write_output(json_out, doc + "\n")
+    if json_out != "-":
         _render(result)
     failed = [e for e in result.extractions.values() if e.error]
     for e in failed:

@@ -23,9 +23,11 @@ from .options import (
     allow_private_option,
     backend_option,
     captions_option,
+    json_option,
     size_option,
     timeout_option,
     title_option,
+    write_output,
 )
 
 if TYPE_CHECKING:
@@ -107,7 +109,7 @@ class _Sides:
     "--stripped: every block]",
 )
 @click.option("--stat", is_flag=True, help="Print a one-line summary: blocks and words changed.")
-@click.option("--json", "as_json", is_flag=True, help="Print the diff ops as JSON.")
+@json_option("the diff's operations")
 @timeout_option()
 @allow_private_option
 @title_option
@@ -124,7 +126,7 @@ def diff(
     side_by_side: bool | None,
     context: int | None,
     stat: bool,
-    as_json: bool,
+    json_out: str | None,
     timeout: float,
     allow_private: bool,
     title: bool,
@@ -158,7 +160,7 @@ def diff(
         raise click.UsageError("--gold and --stripped cannot be combined.")
     if gold is not None and backend_a is not None:
         raise click.UsageError("--gold replaces -a: the gold text is the left side.")
-    if stat and as_json:
+    if stat and json_out == "-":
         raise click.UsageError("--stat and --json cannot be combined (the JSON has the stat).")
     mode = "gold" if gold is not None else "stripped" if stripped else "backends"
     name_a = backend_a or FULL_TEXT_BACKEND
@@ -206,11 +208,13 @@ def diff(
     sides.info_a = {"label": sides.label_a, **sides.info_a, **_counts(sides.a)}
     sides.info_b = {"label": sides.label_b, **_info(result_b), **_counts(sides.b)}
 
-    if as_json:
+    if json_out:
         doc: dict[str, Any] = {"source": source, "mode": mode, "a": sides.info_a}
         doc["b"] = sides.info_b
         doc.update(gold_diff.to_dict() if gold_diff is not None else block_diff.to_dict())
-        click.echo(escape_json(json.dumps(doc, indent=2, ensure_ascii=False)))
+        write_output(json_out, escape_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
+    if json_out == "-":
+        pass  # the JSON was the output
     elif stat:
         line = f"{escape_unsafe(source)}: {sides.label_a} -> {sides.label_b}: "
         line += block_diff.stat.summary()

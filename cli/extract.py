@@ -10,15 +10,26 @@ import click
 from ..extractors.formats import FORMATS
 from ..extractors.terminal import escape_unsafe
 from .exitcodes import ExitStatus
-from .main import common_options, debug_enabled, error, given, handle_errors, note_text_mode
+from .main import (
+    command_hint,
+    common_options,
+    debug_enabled,
+    error,
+    given,
+    handle_errors,
+    note_text_mode,
+    refuse_overwriting_input,
+)
 from .options import (
     allow_private_option,
     backend_option,
     captions_option,
     input_format_option,
+    links_option,
     size_option,
     timeout_option,
     title_option,
+    url_option,
 )
 
 DEFAULT_BACKEND = "consensus"
@@ -34,7 +45,8 @@ DEFAULT_BACKEND = "consensus"
     type=click.Choice(FORMATS),
     default="txt",
     show_default=True,
-    help="txt: blocks separated by blank lines; markdown: headings and lists kept; "
+    help="txt: blocks separated by blank lines; markdown: the page's structure kept "
+    "(headings, numbered lists, code, emphasis; links with --links); "
     "json: one object (an array for several pages); jsonl: one line per page.",
 )
 @click.option(
@@ -45,6 +57,8 @@ DEFAULT_BACKEND = "consensus"
 )
 @title_option
 @captions_option
+@links_option
+@url_option
 @click.option(
     "--metadata/--no-metadata",
     default=None,
@@ -69,6 +83,8 @@ def extract(
     max_bytes: int,
     input_format: str = "auto",
     allow_private: bool = False,
+    links: bool = False,
+    page_url: str | None = None,
 ) -> None:
     """Clean each PAGE (a saved .html/.htm file, gzip too; '-' for stdin; an http(s)
     URL) and print its article text. A PAGE that is plain text (a text dump of an
@@ -85,6 +101,7 @@ def extract(
     from ..extractors.pipeline import failure as failed_with
     from ..extractors.registry import shared
 
+    refuse_overwriting_input(output, sources)
     shared(backend)  # an unknown or uninstalled backend: a usage error before any page
     noted = False
     if metadata is None:  # the text is the same either way; metadata costs time
@@ -115,6 +132,8 @@ def extract(
             )
         except SourceError as exc:
             failure = exc.cause
+            if i == 0 and failure == "no such file":
+                failure += command_hint(source)
             if debug_enabled():
                 import traceback
 
@@ -139,7 +158,10 @@ def extract(
         elif fmt == "jsonl":
             emit(formats.to_json_line(rec))
         elif result is not None and not failure:
-            body = formats.to_txt(result) if fmt == "txt" else formats.to_markdown(result)
+            if fmt == "txt":
+                body = formats.to_txt(result)
+            else:
+                body = formats.to_markdown(result, page, links=links, url=page_url)
             if multiple:
                 body = ("\n" if i else "") + f"==> {escape_unsafe(source)} <==\n" + body
             emit(body)

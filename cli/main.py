@@ -48,7 +48,8 @@ def common_options(f: F) -> F:
         default=None,
         expose_value=False,
         callback=_set_meta,
-        help="Force or disable colour (default: colour on a terminal; NO_COLOR is honoured).",
+        help="Force or disable colour (default: colour on a terminal; NO_COLOR and "
+        "FORCE_COLOR are honoured).",
     )(f)
     return f
 
@@ -59,8 +60,13 @@ def debug_enabled(ctx: click.Context | None = None) -> bool:
 
 
 def color_choice(ctx: click.Context | None = None) -> bool | None:
+    """True or False when --color / --no-color was given, else True when FORCE_COLOR is
+    set (not empty, not 0); None: colour on a terminal unless NO_COLOR is set."""
     ctx = ctx or click.get_current_context(silent=True)
-    return ctx.meta.get("unboil.color") if ctx else None
+    choice = ctx.meta.get("unboil.color") if ctx else None
+    if choice is None and os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    return choice
 
 
 def error(message: str) -> None:
@@ -69,6 +75,27 @@ def error(message: str) -> None:
     from ..extractors.terminal import escape_unsafe
 
     click.echo(f"unboil: {escape_unsafe(message)}", err=True)
+
+
+def refuse_overwriting_input(output: str | None, sources: tuple[str, ...] | list[str]) -> None:
+    """Exit 2 when the output file is one of the pages read (``unboil s.html -o s.html``
+    would replace the page with its text)."""
+    from ..extractors.fsutil import same_file
+
+    if output and output != "-" and any(same_file(output, s) for s in sources):
+        error(f"{output}: is one of the pages read; not overwritten (choose another output)")
+        sys.exit(ExitStatus.USAGE)
+
+
+def command_hint(word: str) -> str:
+    """``"; did you mean 'unboil bench'?"`` when ``word``, read as a page that does not
+    exist, is a near miss of a command name (``unboil bnech``)."""
+    import difflib
+
+    if not word or os.sep in word or "." in word:
+        return ""
+    close = difflib.get_close_matches(word.lower(), sorted(COMMANDS), n=1, cutoff=0.6)
+    return f"; did you mean 'unboil {close[0]}'?" if close else ""
 
 
 def given(name: str, ctx: click.Context | None = None) -> bool:
@@ -173,6 +200,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "blocks, words, seconds, the agreement matrix (shingle F1 of each pair) and "
         "agreement with the consensus; then the consensus text, doubtful blocks marked.",
     ),
+    "completion": (
+        "unboil.cli.completion:completion",
+        "Print the completion script for SHELL: commands, options, backend names and file "
+        "names complete on Tab.",
+    ),
     "diff": (
         "unboil.cli.diff:diff",
         "Show how two extractions of PAGE differ, block by block, with the changed words "
@@ -181,6 +213,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 _SUMMARIES_ONLY = "unboil.help-summaries"
+_ARGS = "unboil.args"
+
+
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``unboil --version``; with ``-v`` (before or after it) each backend's version,
+    or why it is not available."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"unboil, version {__version__}")
+    if {"-v", "--verbose"} & set(ctx.meta.get(_ARGS, ())):
+        from ..extractors import registry
+
+        for name in registry.names():
+            info = registry.describe(name)
+            state = (info.version or "-") if info.available else "(missing)"
+            click.echo(f"  {name} {state}")
+        click.echo(f"  python {sys.version.split()[0]}")
+    ctx.exit()
 
 
 def _terminal_columns() -> int:
@@ -222,6 +272,28 @@ class LazyGroup(DefaultGroup):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands = dict(lazy_commands or {})
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``unboil -- -x.html``: a ``--`` before any command name ends the options of
+        the default command, not the group's (which would leave ``-x.html`` to be read
+        as an option)."""
+        ctx.meta[_ARGS] = list(args[: args.index("--")] if "--" in args else args)
+        if "--" in args and ctx.resilient_parsing is False:
+            cut = args.index("--")
+            if not set(args[:cut]) & set(self.list_commands(ctx)):
+                args = [self.default_cmd_name or "extract", *args]
+        return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """Command names, and file names too (``unboil PAGE`` runs ``extract``)."""
+        from click.shell_completion import CompletionItem
+
+        items = super().shell_complete(ctx, incomplete)
+        if incomplete.startswith("-"):
+            return items
+        # first: bash's script empties its list at a "file" item (then falls back to
+        # file names when no command matched)
+        return [CompletionItem(incomplete, type="file"), *items]
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *self.lazy_commands})
@@ -281,7 +353,21 @@ class LazyGroup(DefaultGroup):
     default_if_no_args=False,
     context_settings=CONTEXT_SETTINGS,
 )
-@click.version_option(__version__, "--version", prog_name="unboil")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit (with -v: the backends' too).",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    expose_value=False,
+    help="With --version: also the version of each backend's library.",
+)
 @common_options
 def cli() -> None:
     """Strip boilerplate from web pages and keep the article.

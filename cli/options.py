@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1000, "m": 1000**2, "g": 1000**3}
@@ -48,15 +51,26 @@ def size_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def timeout_option(
-    help: str = "Seconds allowed to fetch a URL.",
+    help: str = "Seconds allowed to fetch a URL.", default: float | None = 30.0
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--timeout SECONDS``; ``default=None`` leaves the default to a settings file
+    (the help then says 30)."""
     return click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),
-        default=30.0,
-        show_default=True,
-        help=help,
+        default=default,
+        show_default=default is not None,
+        help=help if default is not None else f"{help}  [default: 30]",
     )
+
+
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes  [default: the number of cores]",
+)
 
 
 allow_private_option = click.option(
@@ -67,6 +81,20 @@ allow_private_option = click.option(
 )
 
 
+def complete_backends(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Backend names for shell completion; after a comma, the list so far kept in
+    front (``-b trafilatura,re`` -> ``trafilatura,readability``, ``...,resiliparse``)."""
+    from click.shell_completion import CompletionItem
+
+    from ..extractors import registry
+
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    return [CompletionItem(prefix + n) for n in registry.names() if n.startswith(last)]
+
+
 def backend_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "-b",
@@ -74,6 +102,7 @@ def backend_option(default: str) -> Callable[[Callable[..., Any]], Callable[...,
         default=default,
         show_default=True,
         metavar="NAME",
+        shell_complete=complete_backends,
         help="Extractor backend (see: unboil backends).",
     )
 
@@ -92,11 +121,66 @@ captions_option = click.option(
 )
 
 
+links_option = click.option(
+    "--links/--no-links",
+    default=False,
+    show_default=True,
+    help="-f markdown: keep link targets, as [text](url), made absolute when the page's "
+    "URL is known (a fetched page's, --url, its <base href> or its canonical link).",
+)
+
+
+def _http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from urllib.parse import urlsplit
+
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter(f"not an http(s) URL: {value!r}", ctx, param)
+    return value.strip()
+
+
+url_option = click.option(
+    "--url",
+    "page_url",
+    metavar="URL",
+    default=None,
+    callback=_http_url,
+    help="The address a saved page (file, stdin) came from: -f markdown --links resolves "
+    "its relative links against it.",
+)
+
+
+def json_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--json FILE``, the same in every command: ``-`` is stdout."""
+    return click.option(
+        "--json",
+        "json_out",
+        metavar="FILE",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        default=None,
+        help=f"Write {what} as JSON to FILE ('-': stdout, instead of the table).",
+    )
+
+
+def write_output(path: str, text: str) -> None:
+    """``text`` to stdout for ``-``, else to FILE atomically (its missing folders made,
+    as every command does with the files it writes)."""
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    from ..extractors.fsutil import atomic_write
+
+    atomic_write(path, text)
+
+
 backends_option = click.option(
     "-b",
     "--backends",
     default=None,
     metavar="A,B,...",
+    shell_complete=complete_backends,
     help="Backends to run, comma-separated  [default: every available one]",
 )
 

@@ -27,8 +27,17 @@ def console(stderr: bool = False) -> Console:
         force_terminal=True if choice else None,
         no_color=True if choice is False else None,
         highlight=False,
-        soft_wrap=False,
+        # colour forced into a pipe (``less -R``): no width to wrap at, so lines are not
+        # cut (a diff line cut in two loses its -/+ on the second half)
+        soft_wrap=bool(choice) and not _isatty(stream),
     )
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def is_terminal(stderr: bool = False) -> bool:

@@ -26,6 +26,32 @@ BLOCK_KINDS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "quote", "pre", "t
 NO_ARTICLE = "no article found"
 
 
+#: Marks of inline markup in ``Markup.inline``: C0 control characters, which no parsed
+#: text holds (``htmltree.parse_html`` drops them). Emphasis, strong emphasis and code
+#: open and close; a link opens with ``LINK``, its href and ``HREF_END``, and closes
+#: with ``LINK_END``.
+EM, EM_END, STRONG, STRONG_END, CODE, CODE_END = "\x02", "\x03", "\x04", "\x05", "\x06", "\x07"
+LINK, HREF_END, LINK_END = "\x0e", "\x0f", "\x10"
+#: the characters that start a mark (a link's href lies between LINK and HREF_END)
+MARKS = frozenset((EM, EM_END, STRONG, STRONG_END, CODE, CODE_END, LINK, LINK_END))
+
+
+@dataclass(frozen=True)
+class Markup:
+    """What markdown keeps of a block besides its text (``htmltree`` makes it from the
+    page's HTML with ``marks=True``; ``formats.to_markdown`` renders it)."""
+
+    #: the block's text with its inline markup as marks (``MARKS``): the text itself
+    #: once the marks and hrefs are taken out; None when it has none
+    inline: str | None = None
+    #: an ordered list item's number (``start=`` and ``value=`` honoured); None: a bullet
+    number: int | None = None
+    #: how many lists the item's list sits in (0: a top-level list)
+    depth: int = 0
+    #: the first block of its list item (else a paragraph that continues the item)
+    first: bool = True
+
+
 @dataclass(frozen=True)
 class Block:
     """One paragraph-like unit of extracted text."""
@@ -35,6 +61,9 @@ class Block:
     #: a table's cells, row by row, empty ones included (``text`` has a line per row,
     #: its non-empty cells joined by " | "): markdown keeps the columns
     cells: tuple[tuple[str, ...], ...] | None = field(default=None, compare=False, repr=False)
+    #: inline markup and list numbering, for markdown (None: none known; ``text`` is
+    #: the same either way)
+    markup: Markup | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_heading(self) -> bool:
@@ -176,7 +205,7 @@ def _make_printable(result: Extraction) -> None:
         if cells is not None:
             cells = tuple(tuple(strip_unsafe(c) for c in row) for row in cells)
         if text is not b.text or cells != b.cells:
-            result.blocks[i] = Block(text, b.kind, cells)
+            result.blocks[i] = Block(text, b.kind, cells, b.markup)
     for vote in result.votes or ():
         vote.text = strip_unsafe(vote.text)
     if result.title:

@@ -82,7 +82,7 @@ from .batch_page import (
 from .errors import OutputError, SourceError
 from .inputs import AUDIT_SUFFIX, HTML_SUFFIX, Input
 from .loading import DEFAULT_MAX_BYTES
-from .manifest import MANIFEST_NAME, STATUSES, Manifest, remove_stale_temp_files
+from .manifest import INTERRUPTED, MANIFEST_NAME, STATUSES, Manifest, remove_stale_temp_files
 from .workers import (
     DEFAULT_MAX_MEMORY,
     check_memory_cap,
@@ -183,8 +183,10 @@ class Summary:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     #: inputs skipped because an earlier run already did them (resume)
     already_done: int = 0
-    #: inputs never started because the run was interrupted
+    #: inputs never started because the run was interrupted (no record)
     not_started: int = 0
+    #: inputs queued for a worker when the run was interrupted (recorded ``skipped``)
+    stopped: int = 0
     #: pages that were extracted fine but hold no article
     empty: int = 0
     seconds: float = 0.0
@@ -214,6 +216,8 @@ class Summary:
         self.counts[status] = self.counts.get(status, 0) + 1
         if status in ("failed", "timeout"):
             self.failures.append((rec["source"], status, rec.get("error") or status))
+        if status == "skipped" and rec.get("error") == INTERRUPTED:
+            self.stopped += 1
         if status == "ok":
             if not rec.get("words"):
                 self.empty += 1
@@ -432,7 +436,7 @@ class BatchRunner:
 
         emit = self.emitter(summary, on_record)
 
-        def skipped(item: Input, why: str = "interrupted") -> None:
+        def skipped(item: Input, why: str = INTERRUPTED) -> None:
             emit(base_record(item.source, item.kind, cfg.backend, "skipped", error=why))
 
         pending = list(reversed(todo))
@@ -499,8 +503,8 @@ class BatchRunner:
                     stopping = True
                     for fut in [f for f in fetching if f.cancel()]:
                         skipped(fetching.pop(fut)[0])
-                    for fut in [f for f in extracting if f.cancel()]:
-                        skipped(extracting.pop(fut))
+                    # the pages handed to the pool (at most two a worker) finish: a
+                    # queued one cannot be told from one a worker has just begun
                 if self._interrupts > 1:
                     aborted = True
                     break

@@ -259,7 +259,7 @@ def process_page(task: Task) -> dict[str, Any]:
             rec["html"] = task.html_rel
         if task.output:
             if task.options.fmt == "markdown":
-                body = formats.to_markdown(result)
+                body = formats.to_markdown(result, page)  # the page: its markup kept
             elif task.options.fmt == "json":
                 body = formats.to_json([formats.record(task.source, result, page)])
             else:

@@ -1,12 +1,14 @@
 """Scoring backends on gold sets (``unboil bench``, ``unboil check``).
 
 Each page is loaded and parsed once and every backend runs on it; pages are spread
-over worker processes with ``jobs > 1``. Timing is the backend's own time on an
-already parsed page (the parse is timed separately).
+over worker processes with ``jobs > 1`` (a pebble pool, as batch's: a page past its
+time limit is killed with its worker, and Ctrl-C stops the pool at once). Timing is the
+backend's own time on an already parsed page (the parse is timed separately).
 """
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +19,9 @@ from .base import ExtractOptions
 from .goldsets import GoldPage, GoldSet
 from .registry import shared
 from .scoring import PageScore, SegmentScore, aggregate, score_page, score_segments, tokens
+
+#: seconds a worker's page gets beyond its backends' time limits (loading, parsing)
+PAGE_GRACE = 10.0
 
 
 @dataclass
@@ -61,12 +66,18 @@ class GoldSetResult:
         return asdict(self)
 
 
-def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -> dict[str, Any]:
-    """Load one gold page and run every backend on it. Returns plain data (it
-    crosses process boundaries)."""
+def run_page(
+    gold: GoldPage,
+    backends: Sequence[str],
+    options: ExtractOptions,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Load one gold page and run every backend on it, each within ``timeout``
+    seconds (a backend past it fails on the page). Returns plain data (it crosses
+    process boundaries)."""
     from .errors import SourceError
     from .loading import read_error_cause
-    from .pipeline import load_page_bytes
+    from .pipeline import extract_page, load_page_bytes
     from .textmode import text_digest
 
     out: dict[str, Any] = {"name": gold.name, "parse_ms": 0.0, "runs": {}}
@@ -91,7 +102,7 @@ def run_page(gold: GoldPage, backends: Sequence[str], options: ExtractOptions) -
 
         out["digest"] = page_digest(page.raw)
     for name in backends:
-        result = shared(name).extract(page, options)
+        _, result = extract_page(page, name, options, timeout)
         out["runs"][name] = {
             "text": result.text,
             "ms": result.seconds * 1000,
@@ -107,21 +118,54 @@ def _run_all(
     jobs: int,
     options: ExtractOptions,
     progress: Callable[[int], None] | None,
+    timeout: float | None,
 ) -> Iterable[dict[str, Any]]:
     if jobs <= 1:
         for gold in goldset.pages:
-            yield run_page(gold, backends, options)
+            yield run_page(gold, backends, options, timeout)
             if progress:
                 progress(1)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import TimeoutError as FutureTimeout
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_page, gold, backends, options) for gold in goldset.pages]
-        for future in futures:
-            yield future.result()
+    from pebble import ProcessExpired, ProcessPool
+
+    from .workers import mp_context, quick_pebble
+
+    quick_pebble()
+    # in the worker each backend has ``timeout`` (a SIGALRM); the pool kills a page
+    # stuck where the alarm cannot reach (a long call into C) a little after that
+    limit = None if timeout is None else timeout * len(backends) + PAGE_GRACE
+    pool = ProcessPool(max_workers=jobs, context=mp_context())
+    try:
+        futures = [
+            pool.schedule(run_page, (gold, backends, options, timeout), timeout=limit)
+            for gold in goldset.pages
+        ]
+        for gold, future in zip(goldset.pages, futures, strict=True):
+            try:
+                yield future.result()
+            except FutureTimeout:
+                yield {"name": gold.name, "parse_ms": 0.0, "runs": {}, "error": _timed_out(limit)}
+            except ProcessExpired as exc:
+                yield {
+                    "name": gold.name,
+                    "parse_ms": 0.0,
+                    "runs": {},
+                    "error": f"worker died ({exc})",
+                }
             if progress:
                 progress(1)
+    except BaseException:  # Ctrl-C, a closed pipe: the pages in flight are not waited for
+        pool.stop()
+        raise
+    finally:
+        pool.close()
+        pool.join()
+
+
+def _timed_out(limit: float | None) -> str:
+    return f"timed out after {limit:g}s" if limit is not None else "timed out"
 
 
 def _trained_on(name: str, digests: Sequence[str]) -> tuple[int, str]:
@@ -143,13 +187,19 @@ def bench(
     jobs: int = 1,
     options: ExtractOptions | None = None,
     progress: Callable[[int], None] | None = None,
+    timeout: float | None = None,
 ) -> GoldSetResult:
     """Score each backend on a gold set with its metric: the Scrapinghub shingle
     metric for text gold, the with/without segment metric for segment gold.
-    ``options`` default to the gold set's own convention."""
+    ``options`` default to the gold set's own convention; ``timeout`` is each
+    backend's time on each page (None: no limit)."""
     options = options or goldset.options
     for name in backends:
-        shared(name)  # fail early on an unknown or unavailable backend
+        # fail early on an unknown or unavailable backend; the one-time set-up done
+        # here, outside the pages' time limits (and once for all forked workers)
+        with contextlib.suppress(Exception):
+            shared(name).warm(metadata=options.metadata)
+        shared(name)
     notes = []
     if goldset.kind == "text" and list(backends) != ["text"]:
         # text input is cleaned by text mode, whatever backend is asked for (as
@@ -163,7 +213,7 @@ def bench(
     versions: dict[str, str | None] = {b: None for b in backends}
     parse_ms: list[float] = []
     digests: list[str] = []
-    for out in _run_all(goldset, backends, jobs, options, progress):
+    for out in _run_all(goldset, backends, jobs, options, progress, timeout):
         gold = by_name[out["name"]]
         parse_ms.append(out["parse_ms"])
         if "digest" in out:

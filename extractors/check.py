@@ -51,6 +51,8 @@ from .loading import PAGE_SUFFIXES, is_http_url
 #: Allowance for rounding and ordering noise in comparisons with a baseline.
 NOISE = 0.0005
 DEFAULT_MAX_DROP = 0.01
+#: seconds each backend has on each page (as batch and extract give a page)
+DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_PAGE_DROP = 0.05
 DEFAULT_BACKENDS = ("consensus",)
 #: Backends the agreement canary runs when none are named.
@@ -59,6 +61,8 @@ BASELINE_SCHEMA = 1
 
 METRICS = ("f1", "precision", "recall")
 THRESHOLDS = tuple(f"min_{m}" for m in METRICS) + tuple(f"min_page_{m}" for m in METRICS)
+#: the limits on a drop below the baseline
+DROPS = ("max_drop", "max_page_drop")
 
 #: Every key of ``[tool.unboil.check]`` (``[check]`` in unboil.toml): kind, meaning.
 KEYS: dict[str, tuple[str, str]] = {
@@ -82,7 +86,8 @@ KEYS: dict[str, tuple[str, str]] = {
         "names",
         f"backends compared by the canary [default: {','.join(CANARY_BACKENDS)}]",
     ),
-    "jobs": ("count", "worker processes for scoring [default: 1]"),
+    "jobs": ("count", "worker processes for scoring [default: the number of cores]"),
+    "timeout": ("seconds", f"seconds each backend has on each page [{DEFAULT_TIMEOUT:g}]"),
     "allow_private": (
         "flag",
         "also fetch canary URLs at loopback, private, link-local or reserved addresses",
@@ -110,7 +115,9 @@ class CheckConfig:
     agreement_below: float | None = None
     pages: list[str] = field(default_factory=list)
     agreement_backends: list[str] = field(default_factory=lambda: list(CANARY_BACKENDS))
-    jobs: int = 1
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    #: seconds each backend has on each page
+    timeout: float = DEFAULT_TIMEOUT
     #: fetch URLs at loopback, private, link-local or reserved addresses too
     allow_private: bool = False
     #: where each setting came from (key -> file path, "command line" or "default")
@@ -142,6 +149,9 @@ def _validate(key: str, value: Any, origin: str) -> None:
     elif kind == "count":
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{origin}: {key} must be a whole number of 1 or more")
+    elif kind == "seconds":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{origin}: {key} must be a number of seconds above 0")
     elif kind == "path":
         if not isinstance(value, str):
             raise ConfigError(f"{origin}: {key} must be a path")
@@ -177,6 +187,8 @@ def config_from_settings(settings: Settings) -> CheckConfig:
             setattr(config, key, _names(value, key, layer.origin))
         elif kind in ("count", "flag"):
             setattr(config, key, value)
+        elif kind == "seconds":
+            setattr(config, key, float(value))
         elif kind == "path":
             setattr(config, key, settings.path(key))
         elif kind == "paths":
@@ -788,11 +800,12 @@ def agreement_canary(
     *,
     progress: Callable[[int], None] | None = None,
     allow_private: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> list[CanaryPage]:
     """Run ``backends`` on each page (no gold) and flag the pages whose mean pairwise
     agreement is below ``threshold``. A page that cannot be read is flagged too. A URL
     at a loopback, private, link-local or reserved address is not fetched (the page
-    fails) unless ``allow_private``."""
+    fails) unless ``allow_private``; ``timeout`` is the seconds allowed to fetch one."""
     from .compare import compare
     from .errors import SourceError
     from .pipeline import load_page
@@ -806,7 +819,7 @@ def agreement_canary(
     out = []
     for source in sources:
         try:
-            page = load_page(source, "html", allow_private=allow_private)
+            page = load_page(source, "html", allow_private=allow_private, timeout=timeout)
         except SourceError as exc:
             out.append(CanaryPage(source, None, error=exc.cause, flagged=True))
         else:
@@ -870,7 +883,13 @@ def run_check(
     for path, goldset in zip(config.gold, goldsets, strict=True):
         label = display_path(path)
         with progress(label, len(goldset.pages)) as advance:
-            result = bench(goldset, config.backends, jobs=config.jobs, progress=advance)
+            result = bench(
+                goldset,
+                config.backends,
+                jobs=config.jobs,
+                progress=advance,
+                timeout=config.timeout,
+            )
         key = baseline_key(path, config.baseline)
         runs.append(GoldRun(label, key, goldset, result, gold_digest(goldset)))
     canary: list[CanaryPage] = []
@@ -885,6 +904,7 @@ def run_check(
                 config.agreement_below,
                 progress=advance,
                 allow_private=config.allow_private,
+                timeout=config.timeout,
             )
     report = evaluate(runs, config, baseline=None if update else baseline, canary=canary)
     origin = config.origins.get("allow_private", "default")

@@ -212,9 +212,15 @@ def write_reports(
     markdown_path: Path | None = None,
 ) -> None:
     """Write the requested report files atomically."""
-    if junit is not None:
-        atomic_write(junit, junit_xml(report))
-    if json_path is not None:
-        atomic_write(json_path, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    if markdown_path is not None:
-        atomic_write(markdown_path, markdown(report))
+    for kind, path in (("junit", junit), ("json", json_path), ("markdown", markdown_path)):
+        if path is not None:
+            atomic_write(path, report_text(kind, report))
+
+
+def report_text(kind: str, report: CheckReport) -> str:
+    """The report in one of ``REPORT_KINDS``."""
+    if kind == "junit":
+        return junit_xml(report)
+    if kind == "json":
+        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return markdown(report)

@@ -86,6 +86,14 @@ def _atomic_write(path: str | os.PathLike[str], data: str | bytes, durable: bool
 _syncfs: Any = None
 
 
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Both paths name one existing file (through links, ``..`` and the like)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
 def sync_filesystem(path: str | os.PathLike[str]) -> None:
     """Flush everything written to the filesystem that holds ``path`` to disk: one
     ``syncfs(2)`` on Linux (a group commit: far cheaper than an fsync per file), the

@@ -20,9 +20,23 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from .base import Block
+from .base import (
+    CODE,
+    CODE_END,
+    EM,
+    EM_END,
+    HREF_END,
+    LINK,
+    LINK_END,
+    MARKS,
+    STRONG,
+    STRONG_END,
+    Block,
+    Markup,
+)
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -473,6 +487,44 @@ _TRAFILATURA = _Scheme(
 #: trafilatura's elements that hold a line of text, where a ``code`` is inline code
 _TRAFILATURA_TEXT = frozenset({"p", "item", "head", "cell", "hi", "ref", "del"})
 
+# -- inline markup (``marks=True``) ---------------------------------------------------
+
+#: HTML inline elements kept as marks: (opening mark, closing mark); ``a`` is a link
+_INLINE_MARKS = {
+    **dict.fromkeys(("em", "i"), (EM, EM_END)),
+    **dict.fromkeys(("strong", "b"), (STRONG, STRONG_END)),
+    **dict.fromkeys(("code", "kbd", "samp", "tt"), (CODE, CODE_END)),
+    "a": (LINK, LINK_END),
+}
+#: list containers and items (numbering, nesting)
+_LIST_TAGS = frozenset({"ol", "ul", "menu", "dir", "li"})
+_HREF_SPACE = re.compile(r"[\t\n\r]")
+_OPENING_MARKS = frozenset((EM, STRONG, CODE, LINK))
+_CLOSING_MARKS = frozenset((EM_END, STRONG_END, CODE_END, LINK_END))
+_OPENING_OF = {EM_END: EM, STRONG_END: STRONG, CODE_END: CODE, LINK_END: LINK}
+#: opening marks (a link's with its href), closing marks
+_OPENING = f"(?:[{EM}{STRONG}{CODE}]|{LINK}[^{HREF_END}]*{HREF_END})"
+_CLOSING = f"[{EM_END}{STRONG_END}{CODE_END}{LINK_END}]"
+#: a mark, with a link's href
+MARK = re.compile(f"{_OPENING}|{_CLOSING}")
+#: what a heading's trailing permalink leaves at the end: "¶", spaces, marks
+_TRAILING_PILCROW = re.compile(f"(?:\\s|¶|{_OPENING}|{_CLOSING})+$")
+
+
+def marked_text(inline: str) -> str:
+    """The text of a block's ``Markup.inline``: without its marks, whitespace collapsed."""
+    return collapse_ws(MARK.sub("", inline))
+
+
+def _number(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
 # When block elements nest, the most specific kind wins (a <p> in an <li> is an li).
 _RANK = {"pre": 6, "caption": 4, "quote": 3, "li": 2, **{h: 5 for h in _HEADINGS}}
 _MAX_CELL_CHARS = 400
@@ -489,9 +541,21 @@ def _is_hidden(el: HtmlElement) -> bool:
 class _Walker:
     """Turns a subtree into blocks, without recursion (pages nest deeply)."""
 
-    def __init__(self, scheme: _Scheme, skip_hidden: bool, limit: int | None = None) -> None:
+    def __init__(
+        self, scheme: _Scheme, skip_hidden: bool, limit: int | None = None, marks: bool = False
+    ) -> None:
         self.scheme = scheme
         self.skip_hidden = skip_hidden
+        #: give blocks their ``Markup`` (HTML only): inline marks, list numbers
+        self.marks = marks
+        #: ``buf`` holds marks (pieces starting with one of ``MARKS``)
+        self.marked = False
+        #: the opening marks of the inline elements open, and their closing marks
+        self.opened: list[tuple[str, str]] = []
+        #: the lists open: [next number, step] of an ``ol``, None for a bullet list
+        self.lists: list[list[int] | None] = []
+        #: the list items open: [number or None, depth, a block of it made]
+        self.items: list[list[Any]] = []
         #: stop once the blocks hold this many characters (one more per block)
         self.limit = limit
         self.size = 0
@@ -516,21 +580,93 @@ class _Walker:
         return self.scheme.kinds.get(tag, "p")
 
     def flush(self) -> None:
-        if not self.buf:
+        buf = self.buf
+        if not buf:
             return
-        text = self.scheme.clean("".join(self.buf))
-        self.buf.clear()
+        marked = self.marked
+        text = self.scheme.clean("".join([p for p in buf if p[0] not in MARKS] if marked else buf))
         kind = self.kind()
         if kind == "pre":
             text = text.strip("\r\n").rstrip()
             if text.strip():
-                self.blocks.append(Block(text, kind))
-            return
-        text = collapse_ws(text)
-        if kind in _HEADINGS:  # a trailing pilcrow is a permalink (Sphinx, MkDocs): "Usage¶"
-            text = text.rstrip("¶").rstrip()
-        if text:
-            self.blocks.append(Block(text, kind))
+                block = Block(text, kind)
+                self.blocks.append(self.with_markup(block, None) if self.marks else block)
+        else:
+            text = collapse_ws(text)
+            if kind in _HEADINGS:  # a trailing pilcrow is a permalink (Sphinx, MkDocs): "Usage¶"
+                text = text.rstrip("¶").rstrip()
+            if text:
+                block = Block(text, kind)
+                if self.marks:
+                    block = self.with_markup(block, buf if marked else None)
+                self.blocks.append(block)
+        buf.clear()
+        if self.opened:  # inline elements go on into the next block
+            buf += [opening for opening, _ in self.opened if opening]
+        self.marked = bool(buf)
+
+    def with_markup(self, block: Block, buf: list[str] | None) -> Block:
+        """The block with its ``Markup`` (``buf``: its pieces, when they hold marks)."""
+        markup = self.markup(block, buf)
+        return block if markup is None else Block(block.text, block.kind, markup=markup)
+
+    def markup(self, block: Block, buf: list[str] | None) -> Markup | None:
+        number, depth, first = None, 0, True
+        if block.kind == "li" and self.items:
+            item = self.items[-1]
+            number, depth, first = (None if item[2] else item[0]), item[1], not item[2]
+            item[2] = True
+        inline = None
+        if buf is not None:
+            inline = self.inline_marks(buf, block)
+        if inline is None and number is None and depth == 0 and first:
+            return None
+        return Markup(inline, number, depth, first)
+
+    def inline_marks(self, buf: list[str], block: Block) -> str | None:
+        """The block's text with its inline marks (``Markup.inline``), the spaces at
+        the edges of a marked stretch moved outside it, empty ones left out; None
+        when no mark is left."""
+        clean = self.scheme.clean
+        out: list[str] = []
+        pending: list[str] = []  # opening marks that no text followed yet
+        marked = False
+        closings = [closing for _, closing in reversed(self.opened) if closing]
+        for piece in chain(buf, closings):
+            first = piece[0]
+            if first in _OPENING_MARKS:
+                pending.append(piece)
+            elif first in _CLOSING_MARKS:
+                if pending and pending[-1][0] == _OPENING_OF[first]:
+                    pending.pop()  # a mark around no text
+                    continue
+                last = out[-1] if out else ""
+                text = last.rstrip() if last and last[0] not in MARKS else last
+                if text != last:  # "x \x03" -> "x\x03 "
+                    out[-1:] = [text, piece, last[len(text) :]]
+                else:
+                    out.append(piece)
+                marked = True
+            else:
+                text = clean(piece)
+                if pending:
+                    rest = text.lstrip()
+                    if not rest:
+                        out.append(text)
+                        continue
+                    out.append(text[: len(text) - len(rest)])
+                    out += pending
+                    pending.clear()
+                    text = rest
+                out.append(text)
+        if not marked:
+            return None
+        inline = collapse_ws("".join(out))
+        if block.is_heading and marked_text(inline) != block.text:
+            inline = _TRAILING_PILCROW.sub("", inline)  # the permalink, as in the text
+            if marked_text(inline) != block.text or MARK.search(inline) is None:
+                return None
+        return inline
 
     def skipped(self, el: HtmlElement) -> bool:
         tag = el.tag
@@ -592,15 +728,64 @@ class _Walker:
                 self.table(el)
                 return False
             self.kinds.append(self.kind_of(el))
+            if self.marks and tag in _LIST_TAGS:
+                self.open_list(el)
+        elif self.marks and tag in _INLINE_MARKS:
+            self.open_mark(el)
         if el.text:
             self.buf.append(el.text)
         return True
 
     def leave(self, el: HtmlElement) -> None:
         # only for elements whose children were walked (not breaks nor data tables)
-        if el.tag in self.scheme.blocks and not self.inline_code(el):
+        tag = el.tag
+        if tag in self.scheme.blocks and not self.inline_code(el):
             self.flush()
             self.kinds.pop()
+            if self.marks and tag in _LIST_TAGS:
+                (self.items if tag == "li" else self.lists).pop()
+        elif self.marks and tag in _INLINE_MARKS:
+            _, closing = self.opened.pop()
+            if closing:
+                self.buf.append(closing)
+                self.marked = True
+
+    def open_mark(self, el: HtmlElement) -> None:
+        """An inline element: its opening mark (a link's with its href; a link without
+        one, or with an empty one, marks nothing)."""
+        opening, closing = _INLINE_MARKS[el.tag]
+        if opening == LINK:
+            href = (el.get("href") or "").strip()
+            if "\n" in href or "\t" in href or "\r" in href:
+                href = _HREF_SPACE.sub("", href)
+            opening = f"{LINK}{href}{HREF_END}" if href else ""
+            closing = closing if href else ""
+        if opening:
+            self.buf.append(opening)
+            self.marked = True
+        self.opened.append((opening, closing))
+
+    def open_list(self, el: HtmlElement) -> None:
+        """A list (its numbering) or a list item (its number, how deep it sits)."""
+        tag = el.tag
+        if tag == "ol":
+            step = -1 if el.get("reversed") is not None else 1
+            start = _number(el.get("start"))
+            if start is None:
+                start = 1 if step > 0 else sum(1 for _ in el.iterchildren("li"))
+            self.lists.append([start, step])
+        elif tag == "li":
+            counter = self.lists[-1] if self.lists else None
+            number = None
+            if counter is not None:
+                value = _number(el.get("value"))
+                if value is not None:
+                    counter[0] = value
+                number = counter[0]
+                counter[0] += counter[1]
+            self.items.append([number, max(len(self.lists) - 1, 0), False])
+        else:
+            self.lists.append(None)
 
     def inline_code(self, el: HtmlElement) -> bool:
         """trafilatura's ``code`` inside a line of text (``<p><code>tarn</code> reads
@@ -650,7 +835,9 @@ class _Walker:
         return size >= self.limit
 
 
-def element_blocks(element: HtmlElement, skip_hidden: bool = False) -> list[Block]:
+def element_blocks(
+    element: HtmlElement, skip_hidden: bool = False, marks: bool = False
+) -> list[Block]:
     """An HTML element's text as ordered blocks.
 
     Blocks break at block-level elements (``p``, ``div``, ``li``, headings, table cells
@@ -659,8 +846,13 @@ def element_blocks(element: HtmlElement, skip_hidden: bool = False) -> list[Bloc
     ``caption``, ``table`` (a data table as one block: cells joined by `` | ``, a line
     per row), else ``p``. script, style and other invisible elements are left out, and
     with ``skip_hidden`` also elements marked ``hidden`` or styled ``display:none``.
+
+    With ``marks``, blocks also get their ``Markup`` (markdown's): inline code
+    (``code``, ``kbd``, ``samp``, ``tt``), emphasis (``em``, ``i``), strong emphasis
+    (``strong``, ``b``) and links (``a href``, the href as written) as marks, and a
+    list item's number and depth. The texts are the same either way.
     """
-    return _Walker(_HTML, skip_hidden).walk(element)
+    return _Walker(_HTML, skip_hidden, marks=marks).walk(element)
 
 
 def visible_blocks(root: HtmlElement) -> list[Block]:
@@ -673,6 +865,121 @@ def trafilatura_blocks(body: etree._Element) -> list[Block]:
     ``rend`` level (h2 when none), ``p``, ``item`` -> li, ``quote``, ``code`` -> pre,
     ``table`` -> one block (cells joined by `` | ``, a line per row); ``lb`` breaks."""
     return _Walker(_TRAFILATURA, False).walk(body)
+
+
+# -- markdown: the page's own markup for any backend's blocks ----------------------------
+
+
+def markup_blocks(page: Page) -> list[Block]:
+    """The page's blocks with their ``Markup`` (``element_blocks`` of its body with
+    ``marks``, hidden elements included: a backend may keep their text), walked once
+    per page and only when asked (markdown output)."""
+    found = page.info.get("_markup_blocks")
+    if found is None:
+        found = page.info["_markup_blocks"] = element_blocks(body_of(page.tree), marks=True)
+    return list(found)
+
+
+def _match_key(text: str) -> str:
+    from .terminal import strip_unsafe
+
+    return collapse_ws(strip_unsafe(text))
+
+
+def page_matches(page: Page, blocks: Iterable[Block]) -> list[Block | None]:
+    """For each block (a backend's, in page order), the page's own block with the same
+    text (whitespace aside), or None: the one after the previous match first, of the
+    same kind first (a headline is the ``h1``, not the menu entry of the same name)."""
+    import bisect
+
+    found = markup_blocks(page)
+    where: dict[str, list[int]] = {}
+    for i, b in enumerate(found):
+        where.setdefault(_match_key(b.text), []).append(i)
+    out: list[Block | None] = []
+    last = -1
+    for block in blocks:
+        ids = where.get(_match_key(block.text))
+        if not ids:
+            out.append(None)
+            continue
+        after = ids[bisect.bisect_right(ids, last) :]
+        same = [i for i in after if found[i].kind == block.kind] or after
+        if not same:
+            same = [i for i in ids if found[i].kind == block.kind] or ids
+        last = same[0]
+        out.append(found[last])
+    return out
+
+
+_HTTP = ("http", "https")
+
+
+def _absolute_http(url: str | None) -> str | None:
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    url = _HREF_SPACE.sub("", url).strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in _HTTP and parts.netloc else None
+
+
+def page_base_url(page: Page, url: str | None = None) -> str | None:
+    """The URL the page's relative links are resolved against: ``url`` (given by the
+    user), else the page's own (a fetched page), with the document's ``<base href>``
+    applied; else, for a saved page, the URL it declares (``<link rel=canonical>``,
+    ``og:url``), as trafilatura takes it. None when unknown."""
+    from urllib.parse import urljoin
+
+    root = page.tree
+    known = _absolute_http(url) or _absolute_http(page.url)
+    base = next((el.get("href") for el in root.iter("base") if el.get("href")), None)
+    if base:
+        try:
+            joined = _absolute_http(urljoin(known, base.strip()) if known else base)
+        except ValueError:
+            joined = None
+        if joined:
+            return joined
+    if known:
+        return known
+    for el in root.iter("link"):
+        if "canonical" in (el.get("rel") or "").lower().split():
+            canonical = _absolute_http(el.get("href"))
+            if canonical:
+                return canonical
+    for el in root.iter("meta"):
+        if (el.get("property") or el.get("name") or "").lower() == "og:url":
+            declared = _absolute_http(el.get("content"))
+            if declared:
+                return declared
+    return None
+
+
+#: link targets kept: web pages and mail addresses (and relative ones); never
+#: ``javascript:``, ``data:`` and the like
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def link_target(href: str, base: str | None) -> str | None:
+    """A link's target as markdown writes it: resolved against ``base`` when known (else
+    as written), None when it is no web or mail address."""
+    from urllib.parse import urljoin, urlsplit
+
+    href = _HREF_SPACE.sub("", href).strip()
+    try:
+        scheme = urlsplit(href).scheme.lower()
+        if not scheme and base:
+            href = urljoin(base, href)
+    except ValueError:
+        return None
+    if scheme and scheme not in LINK_SCHEMES:
+        return None
+    return href or None
 
 
 # -- language --------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from .errors import BatchError
 
 MANIFEST_NAME = "unboil-manifest.jsonl"
 STATUSES = ("ok", "failed", "timeout", "skipped")
+#: the error of a page ``skipped`` because the run was interrupted before it began
+INTERRUPTED = "interrupted"
 
 #: The manifest record, one JSON object a line. ``output``/``html`` are relative to
 #: OUTDIR, with ``/``. ``status``: ``ok`` (extracted and written; ``words`` may be 0,

@@ -59,8 +59,14 @@ def get_class(name: str) -> type[Backend]:
         return _registered[name]
     eps = _entry_points()
     if name not in eps:
-        known = ", ".join(names()) or "none"
-        raise BackendNotFound(f"no backend named {name!r} (known: {known})")
+        import difflib
+
+        known = names()
+        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise BackendNotFound(
+            f"no backend named {name!r}{hint} (known: {', '.join(known) or 'none'})"
+        )
     cls = eps[name].load()
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise BackendNotFound(f"entry point {name!r} ({eps[name].value}) is not a Backend class")

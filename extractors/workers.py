@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 import time
 from typing import Any
@@ -47,7 +48,11 @@ def worker_init(parent: int, max_memory: int = DEFAULT_MAX_MEMORY) -> None:
     """In each worker: exit when the parent process is gone (killed with SIGKILL, the
     pool cannot stop us), so no orphan keeps writing into OUTDIR. Also caps the
     worker's address space at ``max_memory`` bytes (0: no cap), so that a runaway page
-    fails with MemoryError instead of exhausting the machine."""
+    fails with MemoryError instead of exhausting the machine. Ctrl-C is the parent's
+    to handle (a terminal sends it to the workers too): the first lets the pages in
+    flight finish, the second stops the pool."""
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(ImportError, ValueError, OSError):
         import resource
 

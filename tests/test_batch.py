@@ -846,11 +846,12 @@ def test_ctrl_c_stops_cleanly_with_130(tmp_path: Path, slow_env: dict[str, str])
     recs = manifest(out)
     assert 5 <= len(recs) < 60
     assert {r["status"] for r in recs} <= {"ok", "skipped"}
-    # the summary's skipped: the records so and the pages never started, shown apart
+    # the summary's skipped: every page that did not run (queued ones recorded
+    # skipped, the others not recorded), all of them "not started"
     summary = dict(line.split("\t", 1) for line in stderr.splitlines() if "\t" in line)
     not_started = int(summary.get("not started (interrupted)", "0"))
-    assert len(recs) + not_started == 60
-    assert int(summary["skipped"]) == not_started + sum(r["status"] == "skipped" for r in recs)
+    assert sum(r["status"] == "ok" for r in recs) + not_started == 60
+    assert int(summary["skipped"]) == not_started
     for rec in recs:
         if rec["status"] == "ok":
             text = (out / rec["output"]).read_text()
@@ -859,6 +860,60 @@ def test_ctrl_c_stops_cleanly_with_130(tmp_path: Path, slow_env: dict[str, str])
     assert result.returncode == 0, result.stderr
     oks = Counter(r["source"] for r in manifest(out) if r["status"] == "ok")
     assert set(oks) == {str(p) for p in pages} and set(oks.values()) == {1}
+
+
+#: a backend that marks each page it begins and takes 0.5 s over it
+_MARKING_PLUGIN = """
+import os, time
+from pathlib import Path
+from unboil.extractors.base import Backend, Block, Extraction
+
+class SlowBackend(Backend):
+    name = "test-slow"
+    modules = ()
+
+    def run(self, page, options):
+        Path(os.environ["UNBOIL_TEST_BEGUN"], Path(page.source).name).touch()
+        time.sleep(0.5)
+        return Extraction(backend=self.name, blocks=[Block("done " + Path(page.source).name)])
+"""
+
+
+def test_ctrl_c_from_a_terminal_lets_the_pages_in_flight_finish(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the workers too (the whole process group): the pages
+    they have begun still finish and are recorded ok; the summary's skipped pages add
+    up."""
+    make_pages(tmp_path / "in", 40)
+    out, begun = tmp_path / "out", tmp_path / "begun"
+    begun.mkdir()
+    env = plugins.environment(plugins.install(tmp_path / "plugins", _MARKING_PLUGIN))
+    env["UNBOIL_TEST_BEGUN"] = str(begun)
+    proc = subprocess.Popen(
+        [str(UNBOIL), "batch", str(tmp_path / "in"), "-o", str(out), "-b", "test-slow", "-j", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's job
+    )
+    _wait_for_records(out / MANIFEST_NAME, 3, proc)
+    deadline = time.monotonic() + 10
+    while not any(begun.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == ExitStatus.INTERRUPTED, stderr
+    recs = by_source(manifest(out))
+    started = {p.name for p in begun.iterdir()}
+    assert started, "no page had begun"
+    for name in started:  # every page a worker began was finished and recorded
+        assert recs[name]["status"] == "ok", recs.get(name)
+        assert (out / recs[name]["output"]).read_text().startswith(f"done {name}")
+    assert {r["status"] for r in recs.values()} <= {"ok", "skipped"}
+    summary = dict(line.split("\t", 1) for line in stderr.splitlines() if "\t" in line)
+    parts = ("already done (resume)", "not pages (WARC records)", "not started (interrupted)")
+    assert int(summary["skipped"]) == sum(int(summary.get(k, "0")) for k in parts)
+    assert int(summary["ok"]) + int(summary["skipped"]) == 40
 
 
 def test_max_memory_below_what_a_worker_needs_is_a_usage_error(tmp_path: Path) -> None:

@@ -89,16 +89,16 @@ def test_bench_table_on_samples() -> None:
     # the all-text floor keeps everything: high recall, low precision
     assert float(rows["alltext"][3]) > 0.95 > float(rows["alltext"][2])
     assert float(rows["trafilatura"][4]) > float(rows["alltext"][4])
-    assert rows["trafilatura"][5] == "0"
+    assert rows["trafilatura"][5] == "0", result.stdout
 
 
 @needs_bench
 def test_bench_json_on_scrapinghub_pages_and_workers(small_scrapinghub: Path) -> None:
     one = invoke(
-        "bench", str(small_scrapinghub), "-b", "trafilatura,readability", "--json", "-j", "1"
+        "bench", str(small_scrapinghub), "-b", "trafilatura,readability", "--json", "-", "-j", "1"
     )
     two = invoke(
-        "bench", str(small_scrapinghub), "-b", "trafilatura,readability", "--json", "-j", "2"
+        "bench", str(small_scrapinghub), "-b", "trafilatura,readability", "--json", "-", "-j", "2"
     )
     assert one.exit_code == two.exit_code == 0
     data = json.loads(one.stdout)["goldsets"][0]
@@ -128,7 +128,7 @@ def test_bench_with_without_segments(tmp_path: Path) -> None:
             ]
         )
     )
-    result = invoke("bench", str(gold), "-b", "trafilatura,alltext", "--json")
+    result = invoke("bench", str(gold), "-b", "trafilatura,alltext", "--json", "-")
     assert result.exit_code == 0, result.stderr
     res = {r["backend"]: r for r in json.loads(result.stdout)["goldsets"][0]["results"]}
     assert res["trafilatura"]["recall"] == 1.0 and res["trafilatura"]["precision"] == 1.0
@@ -158,7 +158,7 @@ def test_compare_table_and_json() -> None:
     rows = {x.split("\t")[0]: x.split("\t") for x in lines[1:4]}
     assert rows["trafilatura"][4] == "1.00"  # agreement with itself
     data = json.loads(
-        invoke("compare", str(SEED), "-b", "trafilatura,readability,alltext", "--json").stdout
+        invoke("compare", str(SEED), "-b", "trafilatura,readability,alltext", "--json", "-").stdout
     )
     backends = {b["backend"]: b for b in data["backends"]}
     assert set(backends) == {"trafilatura", "readability", "alltext"}
@@ -175,13 +175,13 @@ def test_compare_bad_page(tmp_path: Path) -> None:
 
 @needs_bench
 def test_bench_flags_consensus_figures_on_its_training_pages(small_scrapinghub: Path) -> None:
-    result = invoke("bench", str(small_scrapinghub), "-b", "consensus", "--json")
+    result = invoke("bench", str(small_scrapinghub), "-b", "consensus", "--json", "-")
     data = json.loads(result.stdout)["goldsets"][0]
     assert data["notes"] == [
         "consensus was trained on 6 of these 6 pages: its figure here is not "
         "cross-validated (see benchmarks/CONSENSUS.md)"
     ]
-    plain = invoke("bench", str(SAMPLES), "-b", "consensus", "--json")
+    plain = invoke("bench", str(SAMPLES), "-b", "consensus", "--json", "-")
     assert json.loads(plain.stdout)["goldsets"][0]["notes"] == []
 
 
@@ -205,7 +205,7 @@ def test_text_goldset_layout(tmp_path: Path) -> None:
 def test_bench_text_goldset_runs_text_mode() -> None:
     from unboil.extractors.scoring import evaluate
 
-    result = invoke("bench", str(TEXTGOLD), "-b", "trafilatura,alltext", "--json", "-j", "1")
+    result = invoke("bench", str(TEXTGOLD), "-b", "trafilatura,alltext", "--json", "-", "-j", "1")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)["goldsets"][0]
     assert data["kind"] == "text" and data["pages"] == 4
@@ -234,7 +234,7 @@ def test_bench_text_goldset_bad_input(tmp_path: Path) -> None:
         (gold / name).write_bytes((TEXTGOLD / name).read_bytes())
     (gold / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     (gold / "broken.gold.txt").write_text("Some article text.\n")
-    data = json.loads(invoke("bench", str(gold), "--json", "-j", "1").stdout)["goldsets"][0]
+    data = json.loads(invoke("bench", str(gold), "--json", "-", "-j", "1").stdout)["goldsets"][0]
     (res,) = data["results"]
     assert res["failed"] == 1
     (broken,) = [p for p in res["page_results"] if p["error"]]
@@ -252,16 +252,16 @@ def test_bench_flags_text_figures_on_its_training_pages(tmp_path: Path) -> None:
     for key in keys:
         (tmp_path / "html" / f"{key}.html.gz").symlink_to(SCRAPINGHUB / "html" / f"{key}.html.gz")
     (tmp_path / "ground-truth.json").write_text(json.dumps({k: truth[k] for k in keys}))
-    data = json.loads(invoke("bench", str(tmp_path), "-b", "text", "--json").stdout)
+    data = json.loads(invoke("bench", str(tmp_path), "-b", "text", "--json", "-").stdout)
     assert data["goldsets"][0]["notes"] == [
         "text was trained on 3 of these 5 pages: its figure here is not "
         "cross-validated (see benchmarks/TEXT.md)"
     ]
     # the text dumps are recognised too: one of the four dumps is a training page
-    notes = json.loads(invoke("bench", str(TEXTGOLD), "--json").stdout)["goldsets"][0]["notes"]
+    notes = json.loads(invoke("bench", str(TEXTGOLD), "--json", "-").stdout)["goldsets"][0]["notes"]
     assert notes[1:] == [
         "text was trained on 1 of these 4 pages: its figure here is not "
         "cross-validated (see benchmarks/TEXT.md)"
     ]
-    plain = json.loads(invoke("bench", str(SAMPLES), "-b", "text", "--json").stdout)
+    plain = json.loads(invoke("bench", str(SAMPLES), "-b", "text", "--json", "-").stdout)
     assert plain["goldsets"][0]["notes"] == []

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from goldsets import PAIR, make_gold
 
 from unboil.cli.exitcodes import ExitStatus
 from unboil.cli.main import cli
@@ -22,9 +23,6 @@ from unboil.extractors.config import find_config_files, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 UNBOIL = Path(sys.executable).with_name("unboil")
-#: trafilatura on these two: P .7507/.9469, R 1/.9938, F1 .8576/.9698 -- every
-#: figure is below 0.999 and above 0.5.
-PAIR = ("seed-independent", "news-hollinbridge-footbridge")
 
 
 #: the backend whose figures on these pages the tests were written with (``check``'s
@@ -34,15 +32,6 @@ TRAF = ("-b", "trafilatura")
 
 def invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, ["check", *args], catch_exceptions=False)
-
-
-def make_gold(folder: Path, names: tuple[str, ...] = PAIR) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        shutil.copy(SAMPLES / f"{name}.html", folder)
-        shutil.copy(SAMPLES / f"{name}.txt", folder)
-    shutil.copy(SAMPLES / "unboil-gold.toml", folder)
-    return folder
 
 
 @pytest.fixture

@@ -548,6 +548,19 @@ def test_version() -> None:
     assert invoke("--version").stdout.strip() == f"unboil, version {__version__}"
 
 
+@pytest.mark.parametrize("order", [("--version", "-v"), ("-v", "--version")])
+def test_version_verbose_lists_each_backends_version(order: tuple[str, str]) -> None:
+    import trafilatura
+
+    from unboil.extractors import __version__
+
+    lines = invoke(*order).stdout.splitlines()
+    assert lines[0] == f"unboil, version {__version__}"
+    listed = dict(line.split() for line in lines[1:])
+    assert listed["trafilatura"] == trafilatura.__version__
+    assert set(registry.names()) <= set(listed) and "python" in listed
+
+
 HEAVY = ["trafilatura", "lxml", "readability", "justext", "resiliparse", "httpx", "rich.table"]
 
 

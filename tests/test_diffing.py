@@ -405,7 +405,7 @@ def test_stat_is_one_line() -> None:
 
 
 def test_json_schema() -> None:
-    result = invoke(str(SEED), "-a", "readability", "-b", "trafilatura", "--json")
+    result = invoke(str(SEED), "-a", "readability", "-b", "trafilatura", "--json", "-")
     assert result.exit_code == ExitStatus.CHECK_FAILED
     doc = json.loads(result.stdout)
     assert set(doc) == {"source", "mode", "a", "b", "same", "stat", "ops"}
@@ -420,13 +420,13 @@ def test_json_schema() -> None:
     assert doc["stat"]["removed"] == 3
 
     gold = json.loads(
-        invoke(str(SEED), "--gold", str(SEED_GOLD), "-b", "trafilatura", "--json").stdout
+        invoke(str(SEED), "--gold", str(SEED_GOLD), "-b", "trafilatura", "--json", "-").stdout
     )
     assert gold["mode"] == "gold" and gold["a"]["label"] == "gold"
     assert {"precision", "recall", "f1", "missed", "extra"} <= set(gold)
     assert any(DONATION in text for text in gold["extra"])
     # the default backend (consensus) drops the donation appeal trafilatura keeps
-    default = json.loads(invoke(str(SEED), "--gold", str(SEED_GOLD), "--json").stdout)
+    default = json.loads(invoke(str(SEED), "--gold", str(SEED_GOLD), "--json", "-").stdout)
     assert default["b"]["backend"] == "consensus"
     assert not any(DONATION in text for text in default["extra"])
     assert default["f1"] > gold["f1"]
@@ -483,7 +483,7 @@ def test_missing_gold_file_exits_2(tmp_path: Path) -> None:
 def test_conflicting_options_exit_2() -> None:
     assert_trouble(invoke(str(SEED), "--gold", str(SEED_GOLD), "--stripped"))
     assert_trouble(invoke(str(SEED), "--gold", str(SEED_GOLD), "-a", "alltext"))
-    assert_trouble(invoke(str(SEED), "--stat", "--json"))
+    assert_trouble(invoke(str(SEED), "--stat", "--json", "-"))
 
 
 class _Broken(Backend):

@@ -123,7 +123,11 @@ def _make_plugin(tmp_path: Path) -> dict[str, str]:
 def test_a_third_party_package_adds_a_backend(tmp_path: Path) -> None:
     env = _make_plugin(tmp_path)
     listed = subprocess.run(
-        [str(UNBOIL), "backends", "--json"], env=env, capture_output=True, text=True, check=True
+        [str(UNBOIL), "backends", "--json", "-"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     shout = next(b for b in json.loads(listed.stdout) if b["name"] == "shout")
     assert shout["available"] and shout["version"] == "1.2.3"

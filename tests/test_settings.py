@@ -53,7 +53,7 @@ def test_a_shared_setting_applies_where_the_command_has_the_option(project: Path
     result = run("batch", "page.html", "-f", "jsonl", "-q")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.splitlines()[0])["backend"] == "trafilatura"
-    assert run("compare", "page.html", "--json").exit_code == 0  # compare has no -j
+    assert run("compare", "page.html", "--json", "-").exit_code == 0  # compare has no -j
 
 
 def test_paths_are_relative_to_the_settings_file(

@@ -83,3 +83,43 @@ def test_check_report_reaches_the_pipe(tmp_path: Path) -> None:
     assert status == 0, shown
     assert "alltext" in out and "unboil check: passed" in out
     assert "F1=" not in shown
+
+
+@pytest.mark.parametrize("forcing", [("FORCE_COLOR", "1"), ("--color", "")])
+def test_colour_forced_into_a_pipe_keeps_each_diff_line_whole(
+    tmp_path: Path, forcing: tuple[str, str]
+) -> None:
+    import re
+
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    flags = []
+    if forcing[0] == "FORCE_COLOR":
+        env["FORCE_COLOR"] = forcing[1]
+    else:
+        flags.append(forcing[0])
+    seed = SAMPLES / "seed-independent.html"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "unboil",
+            *flags,
+            "diff",
+            str(seed),
+            "-a",
+            "alltext",
+            "-b",
+            "trafilatura",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 1, run.stderr  # the texts differ
+    assert "\x1b[" in run.stdout  # coloured
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout).splitlines()
+    body = lines[lines.index(next(x for x in lines if x.startswith("@@"))) :]
+    assert max(map(len, body)) > 200  # long paragraphs, not cut at 80 columns
+    stray = [x for x in body if x and x[0] not in " -+@~" and not x.startswith("blocks")]
+    assert not stray, stray[:3]

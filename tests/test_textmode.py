@@ -344,7 +344,7 @@ def test_diff_stripped_on_text() -> None:
     removed = [x[1:] for x in result.stdout.splitlines() if x.startswith("-")]
     assert "Join our commenting forum" in removed
     assert not any(article()[0] in x for x in removed)
-    doc = json.loads(invoke("diff", str(SEED), "--stripped", "--json").stdout)
+    doc = json.loads(invoke("diff", str(SEED), "--stripped", "--json", "-").stdout)
     assert doc["b"]["label"] == "text"
 
 
