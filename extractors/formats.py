@@ -223,11 +223,11 @@ def to_markdown(
     list items of one list stay on consecutive lines.
 
     With the ``page``, each block the page shows as it is (the same text) is written
-    with the page's own markup (``htmltree.page_matches``): inline code, emphasis,
+    with the page's own markup (``page_markup.page_matches``): inline code, emphasis,
     ordered lists with their numbers, nested lists indented, code blocks with their
     lines; so whatever backend chose the text. ``links``: links as ``[text](target)``,
-    resolved against ``url`` or the page's URL when known (``htmltree.page_base_url``)."""
-    from .htmltree import link_target, page_base_url, page_matches
+    resolved against ``url`` or the page's URL when known (``page_markup.page_base_url``)."""
+    from .page_markup import link_target, page_base_url, page_matches
 
     blocks = extraction.blocks
     html = page if page is not None and not page.is_text else None  # text mode: no markup
