@@ -27,9 +27,9 @@ BASELINE = click.Path(dir_okay=False, path_type=Path)
 
 def _limits(f: Any) -> Any:
     """``--min-f1 X`` ... ``--max-page-drop X``: one option per limit setting of
-    ``check.KEYS``, its help from there (declared once, for files and flags alike);
+    ``check_config.KEYS``, its help from there (declared once, for files and flags alike);
     the command gets them as keyword arguments by their setting names."""
-    from ..extractors.check import DROPS, KEYS, THRESHOLDS
+    from ..extractors.check_config import DROPS, KEYS, THRESHOLDS
 
     for key in reversed((*THRESHOLDS, *DROPS)):
         meaning, _, default = KEYS[key][1].partition(" [")  # "... [0.01]"
@@ -142,7 +142,8 @@ def check(
     a gold set changed since the baseline, a page that failed, a low agreement), 2
     usage or configuration trouble.
     """
-    from ..extractors.check import config_from_settings, run_check
+    from ..extractors.check import run_check
+    from ..extractors.check_config import config_from_settings
     from ..extractors.check_reports import report_text, write_reports
     from ..extractors.config import Layer, load_settings
     from .render import progress_bar

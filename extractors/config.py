@@ -14,7 +14,7 @@ setting means the same whatever folder the command is run from. Each layer keeps
 folder (``Layer.base``) for that; ``resolve_path`` applies it.
 
 The module knows nothing of the sections' keys: a command validates its own section
-(``unboil.extractors.check`` for ``[tool.unboil.check]``).
+(``unboil.extractors.check_config`` for ``[tool.unboil.check]``).
 """
 
 from __future__ import annotations
