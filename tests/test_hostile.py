@@ -218,26 +218,10 @@ def test_unboil_batch_whole_corpus(tmp_path: Path) -> None:
     backends = [b for b in ("trafilatura", "resiliparse", "readability") if b in AVAILABLE]
     timeout = 6
     started = time.monotonic()
-    procs = {
-        b: _run(
-            [
-                "batch",
-                str(tmp_path / "corpus"),
-                "-b",
-                b,
-                "-j",
-                "2",
-                "--timeout",
-                str(timeout),
-                "-f",
-                "jsonl",
-                "-q",
-            ]
-        )
-        for b in backends
-    }
     by_file = {p.name: n for n, p in paths.items()}
-    for backend, proc in procs.items():
+    for backend in backends:  # one after the other: the suite runs on two workers too
+        args = ["batch", str(tmp_path / "corpus"), "-b", backend, "-j", "2", "-q"]
+        proc = _run([*args, "--timeout", str(timeout), "-f", "jsonl"])
         out, err = proc.communicate(timeout=240)
         assert "Traceback" not in err, err
         assert proc.returncode == 3, err
@@ -254,8 +238,8 @@ def test_unboil_batch_whole_corpus(tmp_path: Path) -> None:
                 assert "\n" not in rec["error"]
             assert not _leaks(rec.get("text") or ""), rec
         assert records["nested.html"]["status"] == "ok", (backend, records["nested.html"])
-    # the batches ran side by side: nothing hung past the timeout
-    assert time.monotonic() - started < 120
+    # nothing hung past the timeout
+    assert time.monotonic() - started < 180
 
 
 def test_batch_worker_memory_cap() -> None:
