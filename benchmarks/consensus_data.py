@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 
 from unboil.extractors import consensus as cons
+from unboil.extractors.alignment import label_blocks
 from unboil.extractors.base import Block, Extraction, ExtractOptions
-from unboil.extractors.blocks import label_blocks
 from unboil.extractors.htmltree import body_of, element_blocks, parse_html
 from unboil.extractors.loading import load_bytes
 from unboil.extractors.page import Page

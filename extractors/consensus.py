@@ -30,12 +30,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .alignment import Alignment, TextIndex
 from .base import Backend, Block, BlockVote, Extraction, ExtractOptions
 from .blocks import (
-    SHINGLE,
-    Alignment,
     DomBlock,
-    TextIndex,
     Votes,
     assign_roles,
     member_votes,
@@ -44,7 +42,7 @@ from .blocks import (
     vote_features,
 )
 from .blocks import feature_names as blocks_feature_names
-from .scoring import tokens
+from .scoring import SHINGLE, tokens
 from .trees import ModelError, Trees, load_model
 
 if TYPE_CHECKING:

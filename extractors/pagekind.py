@@ -184,7 +184,7 @@ def leader_features(
     kinds, the page's size, each member's output size (absolute and as a share of the
     page) and how much each pair of members agrees (shingle F1 of their outputs).
     Per member: its words, and its shingle codes sorted, all members' in one code
-    space (``blocks.Alignment.text_grams``)."""
+    space (``alignment.Alignment.text_grams``)."""
     import numpy as np
 
     page_words = sum(b.words for b in blocks)

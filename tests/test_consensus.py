@@ -12,25 +12,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from unboil.extractors import alignment as alignment_mod
 from unboil.extractors import blocks as blocks_mod
 from unboil.extractors import consensus as cons
 from unboil.extractors import registry
-from unboil.extractors.base import Block, Extraction, ExtractOptions
-from unboil.extractors.blocks import (
-    SHINGLE,
+from unboil.extractors.alignment import (
     Alignment,
-    DomBlock,
     TextIndex,
-    assign_roles,
     gram_codes,
     label_blocks,
-    member_votes,
-    segment,
     shingle_set,
 )
+from unboil.extractors.base import Block, Extraction, ExtractOptions
+from unboil.extractors.blocks import DomBlock, assign_roles, member_votes, segment
 from unboil.extractors.loading import load_file
 from unboil.extractors.page import Page
-from unboil.extractors.scoring import evaluate, word_f1
+from unboil.extractors.scoring import SHINGLE, evaluate, word_f1
 from unboil.extractors.trees import ModelError, Trees, check_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -695,9 +692,9 @@ def test_alignment_matches_the_plain_text_index(
     # a member block may be a page block's own token list (as member_tokens shares them)
     shared = [[blocks[0].toks if blocks and t == blocks[0].toks else t for t in x] for x in texts]
     named = {f"m{k}": t for k, t in enumerate(shared)}
-    limit = blocks_mod._CODE_LIMIT
+    limit = alignment_mod._CODE_LIMIT
     if small:  # the exact codes of a vocabulary too large for polynomial codes
-        blocks_mod._CODE_LIMIT = 8
+        alignment_mod._CODE_LIMIT = 8
     try:
         align = Alignment(blocks, named)
         for name, parts in named.items():
@@ -710,7 +707,7 @@ def test_alignment_matches_the_plain_text_index(
             assert align.text_words(name) == index.words
             assert align.owners(name) == _plain_owners(blocks, parts)
     finally:
-        blocks_mod._CODE_LIMIT = limit
+        alignment_mod._CODE_LIMIT = limit
 
 
 @settings(max_examples=200, deadline=None)
@@ -720,12 +717,12 @@ def test_gram_codes_are_exact(ids: list[int], k: int) -> None:
 
     arr = np.array(ids, dtype=np.int64)
     for limit in (2**63, 7):
-        saved = blocks_mod._CODE_LIMIT
-        blocks_mod._CODE_LIMIT = limit
+        saved = alignment_mod._CODE_LIMIT
+        alignment_mod._CODE_LIMIT = limit
         try:
             codes = gram_codes(arr, 6, k).tolist()
         finally:
-            blocks_mod._CODE_LIMIT = saved
+            alignment_mod._CODE_LIMIT = saved
         windows = [tuple(ids[i : i + k]) for i in range(len(ids) - k + 1)]
         assert len(codes) == len(windows)
         for a in range(len(windows)):

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unboil.extractors import pagekind
-from unboil.extractors.blocks import Alignment, DomBlock, segment
+from unboil.extractors.alignment import Alignment
+from unboil.extractors.blocks import DomBlock, segment
 from unboil.extractors.loading import load_file
 from unboil.extractors.page import Page
 from unboil.extractors.scoring import SHINGLE, shingle_agreement
