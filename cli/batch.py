@@ -26,6 +26,7 @@ from .options import (
     captions_option,
     input_format_option,
     jobs_option,
+    quiet_option,
     size_option,
     timeout_option,
     title_option,
@@ -193,7 +194,7 @@ def _default_jobs() -> int:
     help="Also write the cleaned text of every page to FILE as WARC conversion records "
     "(gzipped when FILE ends in .gz), with -o or -f jsonl.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@quiet_option("No progress bar and no summary.")
 @common_options
 @handle_errors
 def batch(

@@ -12,6 +12,7 @@ from .options import (
     backends_option,
     jobs_option,
     json_option,
+    quiet_option,
     split_backends,
     timeout_option,
     write_output,
@@ -32,7 +33,7 @@ from .options import (
     default=None,
     help="Override the gold set's convention on figure captions.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@quiet_option()
 @common_options
 @handle_errors
 def bench(

@@ -11,7 +11,7 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import allow_private_option, jobs_option, timeout_option
+from .options import allow_private_option, jobs_option, quiet_option, timeout_option
 
 if TYPE_CHECKING:
     from ..extractors.check import CheckReport
@@ -103,7 +103,7 @@ def _limits(f: Any) -> Any:
 )
 @jobs_option
 @timeout_option("Seconds each backend has on each page (and to fetch a canary URL).", None)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@quiet_option()
 @common_options
 @handle_errors
 def check(

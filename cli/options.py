@@ -64,6 +64,12 @@ def timeout_option(
     )
 
 
+def quiet_option(
+    help: str = "No progress bar.",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("-q", "--quiet", is_flag=True, help=help)
+
+
 jobs_option = click.option(
     "-j",
     "--jobs",
