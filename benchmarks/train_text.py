@@ -6,7 +6,7 @@
    backend, its blocks joined by blank lines -- the text a naive extractor leaves.
    Split into units with ``textmode.split_units`` (as user text is split); a unit is
    article text when at least half of its 4-token shingles occur in the gold
-   ``articleBody``. Features come from the text only (``textmode.features``).
+   ``articleBody``. Features come from the text only (``text_features.features``).
 2. One fixed split by page: a page is held out when ``sha1(id)`` is 0 mod 5 (about
    20%). Held-out pages are never used for training nor for choosing anything.
 3. 5-fold cross-validation by page on the training pages (the decision threshold is

@@ -19,7 +19,7 @@ extractors/models/ (``--export``; it writes nothing there without it).
    Split into units with ``textmode.split_units`` (as user text is split); a unit is
    article text when at least half of its 4-token shingles occur in the gold, a unit
    of fewer than 4 tokens when it is a whole line of the gold (``label``). Features
-   come from the text only (``textmode.features``).
+   come from the text only (``text_features.features``).
 3. The held-out split: a Scrapinghub page is held out when ``sha1(id)`` is 0 mod 5
    (32 pages). Held-out pages are never used for training (not even by the exported
    models) nor for choosing anything; only the exported models score them. The other
