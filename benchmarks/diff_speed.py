@@ -26,7 +26,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from unboil.extractors.diffing import BlockDiff, diff_blocks, unified
+from unboil.extractors.diffing import BlockDiff, diff_blocks
+from unboil.extractors.unified import unified
 
 HTML_DIR = Path("/work/shared/bench/scrapinghub/html")
 

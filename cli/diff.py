@@ -298,7 +298,7 @@ def _render(
     side_by_side: bool | None,
     context: int,
 ) -> None:
-    from ..extractors.diffing import unified
+    from ..extractors.unified import unified
     from .render import console, is_terminal
 
     if not is_terminal():
@@ -439,7 +439,7 @@ def _render_side_by_side(out: Console, sides: _Sides, block_diff: BlockDiff, con
 def _render_unified(out: Console, sides: _Sides, block_diff: BlockDiff, context: int) -> None:
     from rich.text import Text
 
-    from ..extractors.diffing import hunk_header, hunks
+    from ..extractors.unified import hunk_header, hunks
 
     marks = _marks(out)
     out.print(Text(f"--- a/{sides.label_a}", style="bold"))

@@ -27,10 +27,10 @@ from unboil.extractors.diffing import (
     diff_words,
     gold_blocks,
     normalize,
-    unified,
 )
 from unboil.extractors.errors import UnboilError
 from unboil.extractors.page import Page
+from unboil.extractors.unified import unified
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

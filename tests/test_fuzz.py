@@ -127,7 +127,8 @@ def test_backend_adapters_never_fail(backend: str, data: bytes) -> None:
 @settings(max_examples=30)
 @given(st.lists(st.text(max_size=80), max_size=12), st.lists(st.text(max_size=80), max_size=12))
 def test_diff_never_raises(a: list[str], b: list[str]) -> None:
-    from unboil.extractors.diffing import diff_blocks, unified
+    from unboil.extractors.diffing import diff_blocks
+    from unboil.extractors.unified import unified
 
     diff = diff_blocks(a, b)
     assert isinstance(unified(diff), str)
