@@ -22,17 +22,15 @@ The agreement canary needs no gold: every backend runs on each page (``compare``
 page whose mean pairwise agreement (shingle F1 between the backends' outputs) is below
 ``agreement_below`` is flagged -- a sign that the site's layout changed.
 
-Reports: ``CheckReport.to_dict`` (JSON); ``check_reports`` writes JUnit XML and Markdown.
+Settings are ``check_config``'s, the baseline file ``baseline``'s, the canary
+``canary``'s. Reports: ``CheckReport.to_dict`` (JSON); ``check_reports`` writes JUnit
+XML and Markdown.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
-import json
-import os
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -40,154 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .bench import GoldSetResult
-from .check_config import DEFAULT_TIMEOUT, METRICS, CheckConfig
+from .baseline import Baseline, GoldRun, baseline_entry, baseline_key, display_path, gold_digest
+from .canary import CanaryPage, agreement_canary, expand_pages
+from .check_config import METRICS, CheckConfig
 from .config import ConfigError
-from .errors import UnboilError
-from .fsutil import atomic_write
-from .goldsets import GoldSet
-from .loading import PAGE_SUFFIXES, is_http_url
+from .loading import is_http_url
 
 #: Allowance for rounding and ordering noise in comparisons with a baseline.
 NOISE = 0.0005
-BASELINE_SCHEMA = 1
-
-
-class BaselineError(UnboilError):
-    """A baseline file that cannot be read."""
-
-
-# -- gold runs and the baseline ----------------------------------------------------
-
-
-def gold_digest(goldset: GoldSet) -> str:
-    """sha256 over every page's name, HTML bytes (decompressed) and gold (text or
-    with/without segments), and the gold set's convention: any edit to the gold set
-    changes it."""
-    h = hashlib.sha256()
-    h.update(json.dumps({"kind": goldset.kind, **goldset.convention}, sort_keys=True).encode())
-    for page in sorted(goldset.pages, key=lambda p: p.name):
-        h.update(b"\0page\0" + page.name.encode("utf-8") + b"\0")
-        try:
-            h.update(page.read_bytes())
-        except OSError as exc:
-            h.update(f"unreadable: {exc.strerror}".encode())
-        except UnboilError as exc:  # SourceError: a gzip bomb
-            h.update(f"unreadable: {exc}".encode())
-        gold: Any = page.text if page.text is not None else [page.with_, page.without]
-        h.update(b"\0gold\0" + json.dumps(gold, ensure_ascii=False).encode("utf-8"))
-    return "sha256:" + h.hexdigest()
-
-
-def display_path(path: Path | str) -> str:
-    """A path as the user would write it: relative to the current directory when it
-    is inside it."""
-    path = Path(path)
-    with contextlib.suppress(ValueError):
-        rel = path.resolve().relative_to(Path.cwd().resolve())
-        return rel.as_posix() or "."
-    return str(path)
-
-
-def baseline_key(gold: Path, baseline: Path | None) -> str:
-    """How a gold set is named in a baseline file: its path relative to the file's
-    folder, so the baseline holds wherever the command runs from."""
-    if baseline is None:
-        return display_path(gold)
-    try:
-        return Path(os.path.relpath(gold.resolve(), baseline.resolve().parent)).as_posix()
-    except ValueError:  # another drive (Windows)
-        return str(gold.resolve())
-
-
-@dataclass
-class GoldRun:
-    """One gold set scored."""
-
-    label: str
-    key: str
-    goldset: GoldSet
-    result: GoldSetResult
-    digest: str
-
-
-@dataclass
-class Baseline:
-    """Recorded figures: ``goldsets[key]`` = {name, kind, digest, pages, backends:
-    {backend: {version, precision, recall, f1, pages: {page: {precision, recall,
-    f1}}}}}."""
-
-    goldsets: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: Path) -> Baseline:
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except FileNotFoundError:
-            raise BaselineError(
-                f"{path}: no baseline yet: create it with --update-baseline"
-            ) from None
-        except (OSError, ValueError) as exc:
-            raise BaselineError(f"{path}: not a baseline file: {exc}") from None
-        if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
-            raise BaselineError(
-                f"{path}: not a baseline file of schema {BASELINE_SCHEMA} "
-                f"(schema: {data.get('schema') if isinstance(data, dict) else None!r})"
-            )
-        goldsets = data.get("goldsets")
-        ok = isinstance(goldsets, dict) and all(
-            isinstance(g, dict)
-            and isinstance(g.get("digest"), str)
-            and isinstance(g.get("backends"), dict)
-            and all(
-                isinstance(b, dict) and isinstance(b.get("pages"), dict) and "f1" in b
-                for b in g["backends"].values()
-            )
-            for g in goldsets.values()
-        )
-        if not ok or not isinstance(goldsets, dict):
-            raise BaselineError(f"{path}: malformed baseline (goldsets.*.backends.*.pages)")
-        return cls(goldsets)
-
-    def to_json(self) -> str:
-        data = {"schema": BASELINE_SCHEMA, "tool": f"unboil {__version__}"}
-        text = json.dumps({**data, "goldsets": self.goldsets}, indent=2, sort_keys=True)
-        # one line per page: small and easy to read in a diff
-        return (
-            re.sub(
-                r'\{\n\s+("f1": [^\n]+)\n\s+("precision": [^\n]+)\n\s+("recall": [^\n]+)\n\s+\}',
-                r"{\1 \2 \3}",
-                text,
-            )
-            + "\n"
-        )
-
-    def write(self, path: Path) -> None:
-        atomic_write(path, self.to_json())
-
-
-def _figures(p: float, r: float, f: float) -> dict[str, float]:
-    return {"f1": f, "precision": p, "recall": r}
-
-
-def baseline_entry(run: GoldRun) -> dict[str, Any]:
-    return {
-        "name": run.goldset.name,
-        "kind": run.goldset.kind,
-        "digest": run.digest,
-        "pages": len(run.goldset.pages),
-        "backends": {
-            b.backend: {
-                "version": b.version,
-                **_figures(b.precision, b.recall, b.f1),
-                "pages": {p.name: _figures(p.precision, p.recall, p.f1) for p in b.page_results},
-            }
-            for b in run.result.results
-        },
-    }
-
-
 # -- results -----------------------------------------------------------------------
 
 
@@ -244,19 +102,6 @@ class Summary:
     @property
     def delta(self) -> float | None:
         return None if self.baseline_f1 is None else round(self.f1 - self.baseline_f1, 4)
-
-
-@dataclass
-class CanaryPage:
-    source: str
-    #: mean agreement over every pair of backends (None when the page was not read)
-    agreement: float | None
-    pairs: dict[str, float] = field(default_factory=dict)
-    #: the page could not be read
-    error: str | None = None
-    #: backend -> its error on this page
-    backend_errors: dict[str, str] = field(default_factory=dict)
-    flagged: bool = False
 
 
 @dataclass
@@ -623,73 +468,6 @@ def _sort(report: CheckReport) -> None:
         s.failures = sum(
             1 for f in report.failures if f.goldset == s.goldset and f.backend == s.backend
         )
-
-
-# -- the agreement canary ----------------------------------------------------------
-
-
-def expand_pages(sources: Sequence[str]) -> list[str]:
-    """Files and URLs as given; a folder becomes every page in it (recursively:
-    *.html, *.htm, *.html.gz, *.htm.gz), sorted."""
-    out: list[str] = []
-    for source in sources:
-        path = Path(source)
-        if not is_http_url(source) and path.is_dir():
-            found = sorted(
-                str(p)
-                for p in path.rglob("*")
-                if p.is_file() and p.name.lower().endswith(PAGE_SUFFIXES)
-            )
-            if not found:
-                names = ", ".join(f"*{s}" for s in PAGE_SUFFIXES)
-                raise ConfigError(f"{source}: no pages ({names}) in this folder")
-            out += found
-        else:
-            out.append(source)
-    return out
-
-
-def agreement_canary(
-    sources: Sequence[str],
-    backends: Sequence[str],
-    threshold: float,
-    *,
-    progress: Callable[[int], None] | None = None,
-    allow_private: bool = False,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> list[CanaryPage]:
-    """Run ``backends`` on each page (no gold) and flag the pages whose mean pairwise
-    agreement is below ``threshold``. A page that cannot be read is flagged too. A URL
-    at a loopback, private, link-local or reserved address is not fetched (the page
-    fails) unless ``allow_private``; ``timeout`` is the seconds allowed to fetch one."""
-    from .compare import compare
-    from .errors import SourceError
-    from .pipeline import load_page
-    from .registry import shared
-    from .scoring import pair_agreements
-
-    if len(set(backends)) < 2:
-        raise ConfigError("the agreement canary needs at least two backends")
-    for name in backends:
-        shared(name)  # fail early on an unknown or unavailable backend
-    out = []
-    for source in sources:
-        try:
-            page = load_page(source, "html", allow_private=allow_private, timeout=timeout)
-        except SourceError as exc:
-            out.append(CanaryPage(source, None, error=exc.cause, flagged=True))
-        else:
-            result = compare(page, backends)
-            pairs = {
-                f"{a}~{b}": round(value, 4)
-                for (a, b), value in pair_agreements(result.agreement).items()
-            }
-            mean = round(sum(pairs.values()) / len(pairs), 4) if pairs else 1.0
-            errors = {n: e.error for n, e in result.extractions.items() if e.error}
-            out.append(CanaryPage(source, mean, pairs, None, errors, mean < threshold))
-        if progress:
-            progress(1)
-    return out
 
 
 # -- the whole check ---------------------------------------------------------------

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .check import NOISE, CheckReport, Failure, display_path
+from .baseline import display_path
+from .check import NOISE, CheckReport, Failure
 from .fsutil import atomic_write
 
 

@@ -17,7 +17,8 @@ from goldsets import PAIR, make_gold
 
 from unboil.cli.exitcodes import ExitStatus
 from unboil.cli.main import cli
-from unboil.extractors.check import NOISE, Baseline
+from unboil.extractors.baseline import Baseline
+from unboil.extractors.check import NOISE
 from unboil.extractors.config import find_config_files, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

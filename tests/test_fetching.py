@@ -559,7 +559,8 @@ HOSTILE = "Not Found ![pixel](http://x.test/p.png) <script>alert(1)</script> ]]>
 def test_check_reports_escape_page_and_server_text(tmp_path: Path) -> None:
     import xml.etree.ElementTree as ET
 
-    from unboil.extractors.check import CanaryPage, evaluate
+    from unboil.extractors.canary import CanaryPage
+    from unboil.extractors.check import evaluate
     from unboil.extractors.check_config import CheckConfig
     from unboil.extractors.check_reports import junit_xml, markdown
 
