@@ -91,9 +91,7 @@ class Baseline:
         try:
             data = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
-            raise BaselineError(
-                f"{path}: no baseline yet: create it with --update-baseline"
-            ) from None
+            raise BaselineError(f"{path}: no baseline yet: record one (update_baseline)") from None
         except (OSError, ValueError) as exc:
             raise BaselineError(f"{path}: not a baseline file: {exc}") from None
         if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:

@@ -82,7 +82,7 @@ def warc_failed(rec: dict[str, Any], exc: Exception) -> None:
     resumed run does it again)."""
     for key in ("warc_output", "warc_offset", "warc_end"):
         rec.pop(key, None)
-    rec.update(status="failed", error=f"--warc-output {exc}")
+    rec.update(status="failed", error=f"warc_output {exc}")
 
 
 def warc_prefix(

@@ -271,14 +271,16 @@ def _compare_baseline(report: CheckReport, run: GoldRun, baseline: Baseline) -> 
     if entry is None:
         report.failures.append(
             _gold_set_failure(
-                run, None, f"gold set {run.key!r} is not in the baseline: run --update-baseline"
+                run,
+                None,
+                f"gold set {run.key!r} is not in the baseline: record it (update_baseline)",
             )
         )
         return
     if entry["digest"] != run.digest:
         report.failures.append(
             _gold_set_failure(
-                run, None, "gold set changed since the baseline: run --update-baseline"
+                run, None, "gold set changed since the baseline: record it again (update_baseline)"
             )
         )
         return
@@ -316,7 +318,7 @@ def _compare_baseline(report: CheckReport, run: GoldRun, baseline: Baseline) -> 
                 _gold_set_failure(
                     run,
                     b.backend,
-                    f"no baseline for backend {b.backend!r}: run --update-baseline",
+                    f"no baseline for backend {b.backend!r}: record it (update_baseline)",
                 )
             )
             continue
@@ -338,7 +340,7 @@ def _compare_baseline(report: CheckReport, run: GoldRun, baseline: Baseline) -> 
     if improved:
         report.notes.append(
             f"{run.label}: {improved} figure(s) better than the baseline: "
-            "run --update-baseline to record them"
+            "record them (update_baseline)"
         )
 
 
@@ -368,7 +370,7 @@ def _regressions(run: GoldRun, entry: dict[str, Any]) -> list[Failure]:
                             was,
                             now - was,
                             f"would lower the recorded {where} {metric} from {_fmt(was)} "
-                            f"to {_fmt(now)}: pass --allow-regression to accept",
+                            f"to {_fmt(now)}: allow_regression accepts it",
                             "update-baseline",
                         )
                     )
@@ -498,16 +500,16 @@ def run_check(
     if not config.gold and config.agreement_below is None:
         raise ConfigError(
             "no gold set: give GOLD... or set gold in [tool.unboil.check] "
-            "(or --agreement-below with PAGES...)"
+            "(or agreement_below with pages)"
         )
     if update and config.baseline is None:
-        raise ConfigError("--update-baseline needs a baseline file: --baseline FILE")
+        raise ConfigError("update_baseline needs a baseline file (baseline)")
     if update and not config.gold:
-        raise ConfigError("--update-baseline needs gold sets (GOLD..., or gold in the config)")
+        raise ConfigError("update_baseline needs gold sets (gold)")
     if config.gold and not (config.thresholds or config.baseline):
         raise ConfigError(
-            "nothing to check the scores against: set a threshold (--min-f1 ...) "
-            "or a baseline (--baseline FILE)"
+            "nothing to check the scores against: set a threshold (min_f1 ...) "
+            "or a baseline (baseline)"
         )
     baseline: Baseline | None = None
     if config.baseline is not None and (not update or config.baseline.exists()):
@@ -530,7 +532,7 @@ def run_check(
     if config.agreement_below is not None:
         sources = expand_pages(config.pages)
         if not sources:
-            raise ConfigError("--agreement-below needs PAGES... (or pages in the config)")
+            raise ConfigError("agreement_below needs pages")
         with progress("agreement", len(sources)) as advance:
             canary = agreement_canary(
                 sources,

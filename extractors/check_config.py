@@ -35,7 +35,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "min_page_f1": ("fraction", "lowest F1 of any page"),
     "min_page_precision": ("fraction", "lowest precision of any page"),
     "min_page_recall": ("fraction", "lowest recall of any page"),
-    "baseline": ("path", "baseline JSON file to compare with (and --update-baseline)"),
+    "baseline": ("path", "baseline JSON file to compare with (and update_baseline)"),
     "max_drop": ("fraction", f"largest drop of overall F1 below the baseline [{DEFAULT_MAX_DROP}]"),
     "max_page_drop": (
         "fraction",

@@ -64,7 +64,7 @@ def require_dask() -> Any:
     try:
         import distributed
     except ImportError:
-        raise UnboilError(f"--engine dask needs dask.distributed: {INSTALL}") from None
+        raise UnboilError(f"the dask engine needs dask.distributed: {INSTALL}") from None
     return distributed
 
 
@@ -263,7 +263,7 @@ class DaskRunner(BatchRunner):
         self, inputs: list[Input], on_record: Callable[[dict[str, Any]], None] | None = None
     ) -> Summary:
         if any(item.kind == "url" for item in inputs):
-            raise BatchError("--engine dask takes files and WARCs, not URLs: fetch them locally")
+            raise BatchError("the dask engine takes files and WARCs, not URLs: fetch them locally")
         cfg = self.config
         start = time.perf_counter()
         client, closing = self._connect()

@@ -124,7 +124,7 @@ def address_refusal(address: str) -> str | None:
 def _refused(host: str, address: str, why: str) -> str:
     bare = host.strip("[]")
     said = f"{address} is" if bare == address else f"{bare} resolves to {address},"
-    return f"{said} {why}: not fetched without --allow-private"
+    return f"{said} {why}: not fetched without allow_private"
 
 
 class PrivateAddressError(Exception):
@@ -177,7 +177,7 @@ def _bounded(timeout: float | None, timeout_error: type[Exception]) -> float | N
     if left is None:
         return timeout
     if left <= 0:
-        raise timeout_error("the fetch's deadline has passed (--timeout)")
+        raise timeout_error("the fetch's deadline has passed (timeout)")
     return left if timeout is None else min(timeout, left)
 
 

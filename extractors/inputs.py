@@ -390,15 +390,15 @@ def refuse_warc_output_clash(
     (No output takes its name: ``discover`` reserves it.)"""
     target = Path(warc_output).resolve()
     if outdir is not None and target == (Path(outdir) / MANIFEST_NAME).resolve():
-        raise BatchError(f"--warc-output {warc_output}: that is the batch's manifest")
+        raise BatchError(f"warc_output {warc_output}: that is the batch's manifest")
     if outdir is not None and target == (Path(outdir) / INDEX_NAME).resolve():
-        raise BatchError(f"--warc-output {warc_output}: that is the batch's index.html")
+        raise BatchError(f"warc_output {warc_output}: that is the batch's index.html")
     if not target.exists():
         return
     for path in {item.container or item.source for item in inputs if item.kind != "url"}:
         with contextlib.suppress(OSError):
             if os.path.samefile(path, target):
                 raise BatchError(
-                    f"--warc-output {warc_output}: that is an input of the batch "
+                    f"warc_output {warc_output}: that is an input of the batch "
                     "(writing to it would empty it)"
                 )

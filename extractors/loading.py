@@ -241,7 +241,7 @@ def _gunzip(data: bytes, source: str, max_bytes: int) -> bytes:
                 total += len(chunk)
                 if total > max_bytes:
                     raise SourceError(
-                        source, f"decompresses to more than {_size(max_bytes)} (--max-bytes)"
+                        source, f"decompresses to more than {_size(max_bytes)} (max_bytes)"
                     )
                 parts.append(chunk)
         except zlib.error as exc:
@@ -727,4 +727,4 @@ def _size(n: int) -> str:
 
 
 def _too_large(max_bytes: int) -> str:
-    return f"larger than {_size(max_bytes)} (--max-bytes)"
+    return f"larger than {_size(max_bytes)} (max_bytes)"

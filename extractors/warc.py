@@ -180,7 +180,7 @@ def _examine(rec: Any, max_bytes: int, full: bool) -> tuple[str | None, str | No
     except Exception as exc:  # zlib.error, brotli.error, ChunkedDataException...
         return content_type, f"broken content encoding: {str(exc) or type(exc).__name__}", True, b""
     if full and len(body) > max_bytes:
-        cause = f"decompresses to more than {_size(max_bytes)} (--max-bytes)"
+        cause = f"decompresses to more than {_size(max_bytes)} (max_bytes)"
         return content_type, cause, True, b""
     if mime not in HTML_TYPES:
         head = body[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -371,7 +371,7 @@ class ConversionWriter:
         except BlockingIOError:
             raise OutputError(
                 f"{self.path}: another unboil batch is writing this WARC file; wait for "
-                "it or choose another --warc-output"
+                "it or choose another warc_output"
             ) from None
 
     def _error(self, exc: OSError) -> OutputError:

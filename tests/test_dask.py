@@ -324,7 +324,7 @@ def test_brotli_bomb_record_scanned_on_the_workers_bounded(tmp_path: Path, clien
     assert all(after[w] < before.get(w, 300) + 300 for w in after), (before, after)
     recs = read_manifest(out / MANIFEST_NAME)
     assert sorted((r["status"], r["error"]) for r in recs) == [
-        ("failed", "decompresses to more than 20 MB (--max-bytes)"),
+        ("failed", "decompresses to more than 20 MB (max_bytes)"),
         ("ok", None),
     ]
     assert summary.counts["ok"] == 1

@@ -39,7 +39,7 @@ MB = 1 << 20
 #: the highest peak RSS a fetching process may reach on a bomb (it holds at most
 #: --max-bytes, 20 MB, of output; unbounded decoding of the 1 GiB bombs takes > 1 GB)
 PEAK_LIMIT_MB = 400
-REFUSED = "not fetched without --allow-private"
+REFUSED = "not fetched without allow_private"
 
 PAGE = (
     "<html><head><title>Served</title></head><body><article>"
@@ -166,7 +166,7 @@ def test_fetch_brotli_bomb_refused_at_the_cap(http_server: Any, bombs: Any) -> N
     start = time.monotonic()
     with pytest.raises(SourceError) as info:
         fetch(url, timeout=10, max_bytes=1_000_000, allow_private=True)
-    assert info.value.cause == "larger than 1 MB (--max-bytes)"
+    assert info.value.cause == "larger than 1 MB (max_bytes)"
     assert time.monotonic() - start < 3
 
 
@@ -191,7 +191,7 @@ def test_fetch_stacked_encodings_refused(http_server: Any, bombs: Any) -> None:
 @pytest.mark.parametrize(
     ("name", "cause"),
     [
-        ("br", "larger than 20 MB (--max-bytes)"),
+        ("br", "larger than 20 MB (max_bytes)"),
         ("gzip-gzip", "cannot decode the response body: stacked content encodings"),
     ],
 )
@@ -381,7 +381,7 @@ def test_private_address_refusal_says_what_the_name_resolved_to(http_server: Any
     with pytest.raises(SourceError) as info:
         fetch(f"http://localhost:{http_server.port}/", timeout=5)
     assert info.value.cause.startswith("localhost resolves to ")
-    assert "a loopback address: not fetched without --allow-private" in info.value.cause
+    assert "a loopback address: not fetched without allow_private" in info.value.cause
 
 
 @pytest.mark.parametrize("host", ["localhost:{port}", "127.0.0.1:{port}", "0x7f.1:{port}"])
@@ -676,7 +676,7 @@ def test_warc_brotli_bomb_record_bounded(bombs: Any, tmp_path: Path) -> None:
     )
     assert peak < PEAK_LIMIT_MB, (peak, output)
     assert status == ExitStatus.SOURCES_FAILED, output
-    assert '"error": "decompresses to more than 20 MB (--max-bytes)"' in output
+    assert '"error": "decompresses to more than 20 MB (max_bytes)"' in output
     assert output.count('"status": "ok"') == 1
 
     entries = warc.scan(path, max_bytes=1_000_000)
@@ -686,7 +686,7 @@ def test_warc_brotli_bomb_record_bounded(bombs: Any, tmp_path: Path) -> None:
     ]
     with pytest.raises(SourceError) as info:
         warc.load_record(path, entries[0].offset, "bomb", max_bytes=1_000_000)
-    assert info.value.cause == "decompresses to more than 1 MB (--max-bytes)"
+    assert info.value.cause == "decompresses to more than 1 MB (max_bytes)"
 
 
 def test_warc_record_inflating_to_a_gigabyte_bounded(tmp_path: Path) -> None:
@@ -712,7 +712,7 @@ def test_warc_record_inflating_to_a_gigabyte_bounded(tmp_path: Path) -> None:
     )
     assert peak < PEAK_LIMIT_MB, (peak, output)
     assert status == ExitStatus.SOURCES_FAILED, output
-    assert '"error": "larger than 20 MB (--max-bytes)"' in output
+    assert '"error": "larger than 20 MB (max_bytes)"' in output
     assert output.count('"status": "ok"') == 1  # the record after it
 
 
@@ -725,4 +725,4 @@ def test_gold_set_gzip_bomb_refused(tmp_path: Path) -> None:
     path.write_bytes(gzip_of_zeros(64 * MB))
     with pytest.raises(SourceError) as info:
         GoldPage("bomb", path, text="x").read_bytes()
-    assert info.value.cause == "decompresses to more than 20 MB (--max-bytes)"
+    assert info.value.cause == "decompresses to more than 20 MB (max_bytes)"

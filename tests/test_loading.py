@@ -118,7 +118,7 @@ def test_gzip_bomb_refused_with_small_cap() -> None:
     data = gzip.compress(b"<p>" + b"a" * 200_000 + b"</p>")
     assert len(data) < 10_000
     error = refused(data, max_bytes=100_000)
-    assert error.cause == "decompresses to more than 97.7 KB (--max-bytes)"
+    assert error.cause == "decompresses to more than 97.7 KB (max_bytes)"
 
 
 def test_gzip_bomb_refused_without_expanding_it() -> None:
@@ -134,7 +134,7 @@ def test_gzip_bomb_refused_without_expanding_it() -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert info.value.cause == "decompresses to more than 20 MB (--max-bytes)"
+    assert info.value.cause == "decompresses to more than 20 MB (max_bytes)"
     assert peak < 3 * DEFAULT_MAX_BYTES  # the cap, not the 100 MB
 
 
@@ -220,12 +220,12 @@ def test_too_large_file(tmp_path: Path) -> None:
     path = write(tmp_path, "big.html", doc("z" * 2000).encode())
     with pytest.raises(SourceError) as info:
         load_file(path, max_bytes=1000)
-    assert info.value.cause == "larger than 1000 bytes (--max-bytes)"
+    assert info.value.cause == "larger than 1000 bytes (max_bytes)"
     assert load_file(path, max_bytes=path.stat().st_size).html.startswith("<!DOCTYPE")
 
 
 def test_too_large_default_cap_wording() -> None:
-    assert refused(b" " * (DEFAULT_MAX_BYTES + 1)).cause == "larger than 20 MB (--max-bytes)"
+    assert refused(b" " * (DEFAULT_MAX_BYTES + 1)).cause == "larger than 20 MB (max_bytes)"
 
 
 # --------------------------------------------------------------------------- stdin
@@ -243,7 +243,7 @@ def test_stdin_gzip_and_cap() -> None:
     assert load("-", stdin=io.BytesIO(gzip.compress(html.encode()))).html == html
     with pytest.raises(SourceError) as info:
         load("-", stdin=io.BytesIO(html.encode()), max_bytes=10)
-    assert info.value.cause == "larger than 10 bytes (--max-bytes)"
+    assert info.value.cause == "larger than 10 bytes (max_bytes)"
 
 
 def test_stdin_defaults_to_sys_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -657,7 +657,7 @@ def test_fetch_body_too_large(http_server, content_length: bool) -> None:
     url = http_server.add("/big", doc("x" * 5000).encode(), content_length=content_length)
     with pytest.raises(SourceError) as info:
         fetch(url, timeout=5, allow_private=True, max_bytes=1000)
-    assert info.value.cause == "larger than 1000 bytes (--max-bytes)"
+    assert info.value.cause == "larger than 1000 bytes (max_bytes)"
 
 
 def test_fetch_endless_body(http_server) -> None:
@@ -665,7 +665,7 @@ def test_fetch_endless_body(http_server) -> None:
     start = time.monotonic()
     with pytest.raises(SourceError) as info:
         fetch(url, timeout=5, allow_private=True, max_bytes=100_000)
-    assert info.value.cause == "larger than 97.7 KB (--max-bytes)"
+    assert info.value.cause == "larger than 97.7 KB (max_bytes)"
     assert time.monotonic() - start < 3
 
 
@@ -752,7 +752,7 @@ def test_importing_loading_is_cheap() -> None:
 def test_decimal_cap_wording() -> None:
     """--max-bytes 20MB (the CLI default) is 20,000,000 bytes: said as 20 MB."""
     assert refused(b" " * 20_000_001, max_bytes=20_000_000).cause == (
-        "larger than 20 MB (--max-bytes)"
+        "larger than 20 MB (max_bytes)"
     )
 
 
@@ -795,4 +795,4 @@ def test_named_pipe_is_read_as_its_writer_sends_it(tmp_path: Path) -> None:
 def test_a_device_is_read_up_to_the_cap() -> None:
     with pytest.raises(SourceError) as info:
         load("/dev/zero", max_bytes=1000)
-    assert info.value.cause == "larger than 1000 bytes (--max-bytes)"
+    assert info.value.cause == "larger than 1000 bytes (max_bytes)"

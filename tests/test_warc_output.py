@@ -229,7 +229,7 @@ def test_a_full_disk_then_resume(tmp_path: Path) -> None:
         recs = read_manifest(out / MANIFEST_NAME)
         full = [r for r in recs if r["status"] == "failed"]
         assert full and all("No space left on device" in r["error"] for r in full)
-        assert all(r["error"].startswith(f"--warc-output {warc}") for r in full)
+        assert all(r["error"].startswith(f"warc_output {warc}") for r in full)
         assert 0 < len(check_one_record_per_ok_page(out, warc)) < 40
 
         subprocess.run(["mount", "-o", "remount,size=4m", str(disk)], check=True)
