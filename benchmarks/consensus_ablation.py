@@ -24,7 +24,7 @@ import consensus_data as cd
 import train_consensus as tc
 
 from unboil.extractors import consensus as cons
-from unboil.extractors.blocks import feature_names
+from unboil.extractors.block_features import feature_names
 
 THRESHOLDS = ((0.25, 0.75), (0.35, 0.65), (0.5, 0.5))
 

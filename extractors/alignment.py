@@ -1,6 +1,6 @@
 """The page's blocks and the members' outputs on one vocabulary: how much of each block
 a text covers, and which block each of a text's blocks is (the votes the consensus
-reads, ``blocks.member_votes``).
+reads, ``block_features.member_votes``).
 
 - ``TextIndex``: a text's shingles and lines, the plain reference (it also labels
   blocks from a gold text: ``label_blocks``, the training data).

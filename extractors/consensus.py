@@ -32,16 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 from .alignment import Alignment, TextIndex
 from .base import Backend, Block, BlockVote, Extraction, ExtractOptions
-from .blocks import (
-    DomBlock,
-    Votes,
-    assign_roles,
-    member_votes,
-    segment,
-    unseen_texts,
-    vote_features,
-)
-from .blocks import feature_names as blocks_feature_names
+from .block_features import Votes, member_votes, vote_features
+from .block_features import feature_names as blocks_feature_names
+from .blocks import DomBlock, assign_roles, segment, unseen_texts
 from .scoring import SHINGLE, tokens
 from .trees import ModelError, Trees, load_model
 
@@ -260,7 +253,7 @@ class Prepared:
 
 
 def feature_names(n_members: int) -> list[str]:
-    """The model's columns: ``blocks.feature_names`` then ``pagekind.FEATURES``."""
+    """The model's columns: ``block_features.feature_names`` then ``pagekind.FEATURES``."""
     from . import pagekind
 
     return blocks_feature_names(n_members) + list(pagekind.FEATURES)

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unboil.extractors import alignment as alignment_mod
+from unboil.extractors import block_features, registry
 from unboil.extractors import blocks as blocks_mod
 from unboil.extractors import consensus as cons
-from unboil.extractors import registry
 from unboil.extractors.alignment import (
     Alignment,
     TextIndex,
@@ -24,7 +24,8 @@ from unboil.extractors.alignment import (
     shingle_set,
 )
 from unboil.extractors.base import Block, Extraction, ExtractOptions
-from unboil.extractors.blocks import DomBlock, assign_roles, member_votes, segment
+from unboil.extractors.block_features import member_votes
+from unboil.extractors.blocks import DomBlock, assign_roles, segment
 from unboil.extractors.loading import load_file
 from unboil.extractors.page import Page
 from unboil.extractors.scoring import SHINGLE, evaluate, word_f1
@@ -746,14 +747,14 @@ def test_character_statistics_match_per_text_counts(texts: list[str]) -> None:
     texts = [t for t in (" ".join(t.split()) for t in texts) if t]  # block texts
     if not texts:
         return
-    counts = blocks_mod._char_counts(texts)
+    counts = block_features._char_counts(texts)
     assert counts["digit"].tolist() == [sum(map(str.isdigit, t)) for t in texts]
     assert counts["upper"].tolist() == [sum(map(str.isupper, t)) for t in texts]
     assert counts["alpha"].tolist() == [sum(map(str.isalpha, t)) for t in texts]
-    assert counts["punct"].tolist() == [len(blocks_mod._PUNCT.findall(t)) for t in texts]
+    assert counts["punct"].tolist() == [len(blocks_mod.PUNCT.findall(t)) for t in texts]
     assert counts["first_upper"].tolist() == [t[0].isupper() for t in texts]
-    assert blocks_mod._sentence_ends(texts).tolist() == [
-        len(blocks_mod._SENTENCE_END.findall(t)) for t in texts
+    assert block_features._sentence_ends(texts).tolist() == [
+        len(blocks_mod.SENTENCE_END.findall(t)) for t in texts
     ]
 
 
