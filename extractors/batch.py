@@ -51,6 +51,10 @@ Agreement score: the agreement with ``agreement_backend`` when one is given (run
 page too, unless it is a member of consensus); else, for the ``consensus`` backend, the
 mean pairwise ``scoring.agreement`` between its members' texts (how much the extractors
 agreed on the page); else null.
+
+Over 600 lines for one concern: the runner (its event loop, the manifest commits and
+the interrupt handling share one state); inputs, manifest, pages, fetching and
+workers have their modules.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ first member's own text beats the vote, that text is kept whole but for an appea
 Without a leader model the order is ``MEMBERS``. The model is a JSON file
 (``models/consensus.json``) of tree arrays, evaluated with numpy, loaded once per
 process; ``benchmarks/train_consensus.py`` trains it on three collections.
+
+Over 600 lines for one concern: the vote and its combination (blocks, alignment,
+features and page kind have their modules).
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ server from hurting the fetcher.
   client not made by ``make_client`` is checked on the peer address of each response,
   before its body is read. Proxies from the environment are not used (the checked
   address would be the proxy's).
+
+One module over 600 lines for one concern: a fetch that is safe on hostile servers
+(every limit and address check above holds on every hop, so they live together).
 """
 
 from __future__ import annotations

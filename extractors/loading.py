@@ -29,6 +29,9 @@ multi-byte UTF-8 is read as UTF-8.
 
 Every failure is a ``SourceError`` with a one-line cause; content that is not HTML is a
 ``NotHtml`` (a ``SourceError``) whose ``kind`` says what it looks like.
+
+One module over 600 lines for one concern: bytes to a decoded page (every decoding
+choice above and its limits read the same bytes, in one order).
 """
 
 from __future__ import annotations

@@ -18,10 +18,11 @@ import pytest
 from click.testing import CliRunner
 
 from unboil.cli.main import cli
-from unboil.extractors.audit import audit_page, runs, sanitize
+from unboil.extractors.audit import audit_page, runs
 from unboil.extractors.audit_nav import EXCERPT, block_list, excerpt
 from unboil.extractors.blocks import segment
 from unboil.extractors.htmltree import collapse_ws, parse_html
+from unboil.extractors.inert import sanitize
 from unboil.extractors.page import Page
 from unboil.extractors.sources import load
 
