@@ -67,6 +67,6 @@ class Page:
     def language(self) -> str | None:
         """The page's language: ``<html lang>`` (or its meta equivalents), else
         detected from the visible text; an ISO 639-1 code or None."""
-        from .htmltree import page_language
+        from .language import page_language
 
         return page_language(self)

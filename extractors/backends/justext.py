@@ -94,13 +94,8 @@ class JusTextBackend(Backend):
             revise_paragraph_classification,
         )
 
-        from ..htmltree import (
-            choose_language,
-            declared_language,
-            page_title,
-            quiet_logs,
-            text_sample,
-        )
+        from ..htmltree import page_title, quiet_logs
+        from ..language import choose_language, declared_language, text_sample
 
         quiet_logs("justext")
         # justext.justext() step by step, on the shared tree rather than a parse of its
