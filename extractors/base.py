@@ -34,6 +34,11 @@ EM, EM_END, STRONG, STRONG_END, CODE, CODE_END = "\x02", "\x03", "\x04", "\x05",
 LINK, HREF_END, LINK_END = "\x0e", "\x0f", "\x10"
 #: the characters that start a mark (a link's href lies between LINK and HREF_END)
 MARKS = frozenset((EM, EM_END, STRONG, STRONG_END, CODE, CODE_END, LINK, LINK_END))
+#: each closing mark's opening one
+OPENING_OF = {EM_END: EM, STRONG_END: STRONG, CODE_END: CODE, LINK_END: LINK}
+#: patterns of an opening mark (a link's with its href) and of a closing one
+OPENING_MARK = f"(?:[{EM}{STRONG}{CODE}]|{LINK}[^{HREF_END}]*{HREF_END})"
+CLOSING_MARK = f"[{EM_END}{STRONG_END}{CODE_END}{LINK_END}]"
 
 
 @dataclass(frozen=True)

@@ -14,18 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .base import (
-    CODE,
-    CODE_END,
-    EM,
-    EM_END,
-    HREF_END,
-    LINK,
-    LINK_END,
-    STRONG,
-    STRONG_END,
-    Block,
-)
+from .base import CLOSING_MARK, CODE, EM, LINK, OPENING_MARK, OPENING_OF, STRONG, Block
 from .terminal import escape_json, strip_unsafe
 
 if TYPE_CHECKING:
@@ -66,12 +55,10 @@ def _escape_line(m: re.Match[str]) -> str:
 _LINE_START = re.compile(r"^(\s*)(?:([#>+\-=])|(\d+)([.)])(?=\s|$))")
 #: characters written %-escaped in a link target
 _URL_ESCAPES = str.maketrans({" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"})
-#: the marks of ``Markup.inline`` (a link's opening one with its href)
-_TOKENS = re.compile(
-    f"({LINK}[^{HREF_END}]*{HREF_END}|[{EM}{EM_END}{STRONG}{STRONG_END}{CODE}{CODE_END}{LINK_END}])"
-)
-_CLOSES = {EM_END: EM, STRONG_END: STRONG, CODE_END: CODE, LINK_END: LINK}
+#: the marks of ``Markup.inline`` (a link's opening one with its href), kept by a split
+_TOKENS = re.compile(f"({OPENING_MARK}|{CLOSING_MARK})")
 _BACKTICKS = re.compile("`+")
+_OPENINGS = frozenset(OPENING_OF.values())
 
 #: a parsed inline: text, or (mark, href, children)
 _Node: TypeAlias = "str | tuple[str, str | None, list[_Node]]"
@@ -86,13 +73,13 @@ def _inline_tree(inline: str) -> list[_Node]:
         if not token:
             continue
         first = token[0]
-        if first in _CLOSES:
-            mark = _CLOSES[first]
+        if first in OPENING_OF:
+            mark = OPENING_OF[first]
             for k in range(len(stack) - 1, 0, -1):
                 if stack[k][0] == mark:
                     del stack[k:]
                     break
-        elif first in (EM, STRONG, CODE, LINK):
+        elif first in _OPENINGS:
             children: list[_Node] = []
             href = token[1:-1] if first == LINK else None
             stack[-1][1].append((first, href, children))
@@ -106,11 +93,16 @@ def _plain(nodes: list[_Node]) -> str:
     return "".join(n if isinstance(n, str) else _plain(n[2]) for n in nodes)
 
 
+def _longest_backticks(code: str) -> int:
+    """The longest run of backticks in ``code``: a fence around it needs one more."""
+    return max(map(len, _BACKTICKS.findall(code)), default=0)
+
+
 def _code_span(code: str) -> str:
     """Inline code between as many backticks as it needs, its text as it is."""
     if not code.strip():
         return code
-    fence = "`" * (max(map(len, _BACKTICKS.findall(code)), default=0) + 1)
+    fence = "`" * (_longest_backticks(code) + 1)
     pad = " " if code[0] == "`" or code[-1] == "`" or (code[0] == code[-1] == " ") else ""
     return f"{fence}{pad}{code}{pad}{fence}"
 
@@ -193,7 +185,7 @@ _ADOPTED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "li", "quote", "pre"})
 
 def _fenced(code: str) -> str:
     """A code block: its text as it is, fenced with more backticks than it holds in a row."""
-    fence = "`" * max(3, max(map(len, _BACKTICKS.findall(code)), default=0) + 1)
+    fence = "`" * max(3, _longest_backticks(code) + 1)
     return f"{fence}\n{code}\n{fence}"
 
 

@@ -26,6 +26,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from .base import (
+    CLOSING_MARK,
     CODE,
     CODE_END,
     EM,
@@ -34,6 +35,8 @@ from .base import (
     LINK,
     LINK_END,
     MARKS,
+    OPENING_MARK,
+    OPENING_OF,
     STRONG,
     STRONG_END,
     Block,
@@ -502,16 +505,11 @@ _INLINE_MARKS = {
 _LIST_TAGS = frozenset({"ol", "ul", "menu", "dir", "li"})
 #: what a browser drops from a link's target (tabs and line breaks)
 HREF_SPACE = re.compile(r"[\t\n\r]")
-_OPENING_MARKS = frozenset((EM, STRONG, CODE, LINK))
-_CLOSING_MARKS = frozenset((EM_END, STRONG_END, CODE_END, LINK_END))
-_OPENING_OF = {EM_END: EM, STRONG_END: STRONG, CODE_END: CODE, LINK_END: LINK}
-#: opening marks (a link's with its href), closing marks
-_OPENING = f"(?:[{EM}{STRONG}{CODE}]|{LINK}[^{HREF_END}]*{HREF_END})"
-_CLOSING = f"[{EM_END}{STRONG_END}{CODE_END}{LINK_END}]"
+_OPENING_MARKS = frozenset(OPENING_OF.values())
 #: a mark, with a link's href
-MARK = re.compile(f"{_OPENING}|{_CLOSING}")
+MARK = re.compile(f"{OPENING_MARK}|{CLOSING_MARK}")
 #: what a heading's trailing permalink leaves at the end: "¶", spaces, marks
-_TRAILING_PILCROW = re.compile(f"(?:\\s|¶|{_OPENING}|{_CLOSING})+$")
+_TRAILING_PILCROW = re.compile(f"(?:\\s|¶|{OPENING_MARK}|{CLOSING_MARK})+$")
 
 
 def marked_text(inline: str) -> str:
@@ -639,8 +637,8 @@ class _Walker:
             first = piece[0]
             if first in _OPENING_MARKS:
                 pending.append(piece)
-            elif first in _CLOSING_MARKS:
-                if pending and pending[-1][0] == _OPENING_OF[first]:
+            elif first in OPENING_OF:
+                if pending and pending[-1][0] == OPENING_OF[first]:
                     pending.pop()  # a mark around no text
                     continue
                 last = out[-1] if out else ""
