@@ -277,11 +277,11 @@ class LazyGroup(DefaultGroup):
         """``unboil -- -x.html``: a ``--`` before any command name ends the options of
         the default command, not the group's (which would leave ``-x.html`` to be read
         as an option)."""
-        ctx.meta[_ARGS] = list(args[: args.index("--")] if "--" in args else args)
-        if "--" in args and ctx.resilient_parsing is False:
-            cut = args.index("--")
-            if not set(args[:cut]) & set(self.list_commands(ctx)):
-                args = [self.default_cmd_name or "extract", *args]
+        cut = args.index("--") if "--" in args else len(args)
+        ctx.meta[_ARGS] = args[:cut]
+        ended = cut < len(args) and not ctx.resilient_parsing
+        if ended and not set(args[:cut]) & set(self.list_commands(ctx)):
+            args = [self.default_cmd_name or "extract", *args]
         return super().parse_args(ctx, args)
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:

@@ -137,14 +137,14 @@ links_option = click.option(
 
 
 def _http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from urllib.parse import urlsplit
+    from ..extractors.page_markup import absolute_http_url
 
     if value is None:
         return None
-    parts = urlsplit(value.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    url = absolute_http_url(value)
+    if url is None:
         raise click.BadParameter(f"not an http(s) URL: {value!r}", ctx, param)
-    return value.strip()
+    return url
 
 
 url_option = click.option(

@@ -60,7 +60,9 @@ def page_matches(page: Page, blocks: Iterable[Block]) -> list[Block | None]:
 _HTTP = ("http", "https")
 
 
-def _absolute_http(url: str | None) -> str | None:
+def absolute_http_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL (tabs and line breaks dropped, as a
+    browser does), else None."""
     from urllib.parse import urlsplit
 
     if not url:
@@ -81,11 +83,11 @@ def page_base_url(page: Page, url: str | None = None) -> str | None:
     from urllib.parse import urljoin
 
     root = page.tree
-    known = _absolute_http(url) or _absolute_http(page.url)
+    known = absolute_http_url(url) or absolute_http_url(page.url)
     base = next((el.get("href") for el in root.iter("base") if el.get("href")), None)
     if base:
         try:
-            joined = _absolute_http(urljoin(known, base.strip()) if known else base)
+            joined = absolute_http_url(urljoin(known, base.strip()) if known else base)
         except ValueError:
             joined = None
         if joined:
@@ -94,12 +96,12 @@ def page_base_url(page: Page, url: str | None = None) -> str | None:
         return known
     for el in root.iter("link"):
         if "canonical" in (el.get("rel") or "").lower().split():
-            canonical = _absolute_http(el.get("href"))
+            canonical = absolute_http_url(el.get("href"))
             if canonical:
                 return canonical
     for el in root.iter("meta"):
         if (el.get("property") or el.get("name") or "").lower() == "og:url":
-            declared = _absolute_http(el.get("content"))
+            declared = absolute_http_url(el.get("content"))
             if declared:
                 return declared
     return None
