@@ -8,7 +8,6 @@ backend's own time on an already parsed page (the parse is timed separately).
 
 from __future__ import annotations
 
-import contextlib
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -80,7 +79,7 @@ def run_page(
     from .pipeline import extract_page, load_page_bytes
     from .textmode import text_digest
 
-    out: dict[str, Any] = {"name": gold.name, "parse_ms": 0.0, "runs": {}}
+    out = _page_record(gold)
     text_input = gold.input_format == "text"
     try:
         data = gold.read_bytes()
@@ -145,15 +144,10 @@ def _run_all(
         for gold, future in zip(goldset.pages, futures, strict=True):
             try:
                 yield future.result()
-            except FutureTimeout:
-                yield {"name": gold.name, "parse_ms": 0.0, "runs": {}, "error": _timed_out(limit)}
+            except FutureTimeout:  # only with a limit
+                yield _page_record(gold, f"timed out after {limit:g}s")
             except ProcessExpired as exc:
-                yield {
-                    "name": gold.name,
-                    "parse_ms": 0.0,
-                    "runs": {},
-                    "error": f"worker died ({exc})",
-                }
+                yield _page_record(gold, f"worker died ({exc})")
             if progress:
                 progress(1)
     except BaseException:  # Ctrl-C, a closed pipe: the pages in flight are not waited for
@@ -164,8 +158,12 @@ def _run_all(
         pool.join()
 
 
-def _timed_out(limit: float | None) -> str:
-    return f"timed out after {limit:g}s" if limit is not None else "timed out"
+def _page_record(gold: GoldPage, error: str | None = None) -> dict[str, Any]:
+    """A page's result before its backends run (or instead: ``error``)."""
+    out: dict[str, Any] = {"name": gold.name, "parse_ms": 0.0, "runs": {}}
+    if error is not None:
+        out["error"] = error
+    return out
 
 
 def _trained_on(name: str, digests: Sequence[str]) -> tuple[int, str]:
@@ -194,11 +192,12 @@ def bench(
     ``options`` default to the gold set's own convention; ``timeout`` is each
     backend's time on each page (None: no limit)."""
     options = options or goldset.options
+    from .workers import preload
+
     for name in backends:
-        # fail early on an unknown or unavailable backend; the one-time set-up done
-        # here, outside the pages' time limits (and once for all forked workers)
-        with contextlib.suppress(Exception):
-            shared(name).warm(metadata=options.metadata)
+        # the one-time set-up here, outside the pages' time limits (and once for all
+        # forked workers); then an unknown or unavailable backend fails early
+        preload(name, options.metadata)
         shared(name)
     notes = []
     if goldset.kind == "text" and list(backends) != ["text"]:
