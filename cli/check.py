@@ -11,7 +11,13 @@ import click
 
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
-from .options import allow_private_option, jobs_option, quiet_option, timeout_option
+from .options import (
+    allow_private_option,
+    jobs_option,
+    quiet_option,
+    timeout_option,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from ..extractors.check import CheckReport
@@ -144,7 +150,7 @@ def check(
     """
     from ..extractors.check import run_check
     from ..extractors.check_config import config_from_settings
-    from ..extractors.check_reports import report_text, write_reports
+    from ..extractors.check_reports import report_text
     from ..extractors.config import Layer, load_settings
     from .render import progress_bar
 
@@ -180,12 +186,9 @@ def check(
         allow_regression=allow_regression,
         progress=lambda label, total: progress_bar(label, total, quiet=quiet),
     )
-    kept = {k: None if k in piped else path for k, path in files.items()}
-    write_reports(
-        report, junit=kept["junit"], json_path=kept["json"], markdown_path=kept["markdown"]
-    )
-    for kind in piped:
-        click.echo(report_text(kind, report), nl=False)
+    for kind, path in files.items():
+        if path is not None:  # atomically; '-': stdout
+            write_output(str(path), report_text(kind, report))
     _render(report, to_stderr=bool(piped))
     if not report.passed:
         sys.exit(ExitStatus.CHECK_FAILED)

@@ -1,6 +1,6 @@
 """``unboil check``'s reports for CI: JUnit XML (one test case per backend, gold set and
-failing page) and Markdown (a job summary), from a ``check.CheckReport``; written by
-``write_reports``."""
+failing page) and Markdown (a job summary), from a ``check.CheckReport``; JSON too
+(``report_text``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import json
 import re
 import socket
 import time
-from pathlib import Path
 
 from . import __version__
 from .baseline import display_path
 from .check import NOISE, CheckReport, Failure
-from .fsutil import atomic_write
 
 
 def _safe(name: str) -> str:
@@ -205,21 +203,8 @@ def markdown(report: CheckReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_reports(
-    report: CheckReport,
-    *,
-    junit: Path | None = None,
-    json_path: Path | None = None,
-    markdown_path: Path | None = None,
-) -> None:
-    """Write the requested report files atomically."""
-    for kind, path in (("junit", junit), ("json", json_path), ("markdown", markdown_path)):
-        if path is not None:
-            atomic_write(path, report_text(kind, report))
-
-
 def report_text(kind: str, report: CheckReport) -> str:
-    """The report in one of ``REPORT_KINDS``."""
+    """The report as ``kind`` says: ``junit``, ``json`` or ``markdown``."""
     if kind == "junit":
         return junit_xml(report)
     if kind == "json":
