@@ -784,6 +784,20 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+def _start_slow_batch(
+    folder: Path, out: Path, env: dict[str, str], **popen: Any
+) -> subprocess.Popen[str]:
+    """``unboil batch FOLDER -o OUT`` with the slow plugin backend on two workers."""
+    return subprocess.Popen(
+        [str(UNBOIL), "batch", str(folder), "-o", str(out), "-b", "test-slow", "-j", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
 def _wait_for_records(path: Path, n: int, proc: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -831,13 +845,7 @@ def test_kill_9_then_resume_is_exactly_once(tmp_path: Path, slow_env: dict[str, 
 def test_ctrl_c_stops_cleanly_with_130(tmp_path: Path, slow_env: dict[str, str]) -> None:
     pages = make_pages(tmp_path / "in", 60)
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [str(UNBOIL), "batch", str(tmp_path / "in"), "-o", str(out), "-b", "test-slow", "-j", "2"],
-        env=slow_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start_slow_batch(tmp_path / "in", out, slow_env)
     _wait_for_records(out / MANIFEST_NAME, 5, proc)
     proc.send_signal(signal.SIGINT)
     _stdout, stderr = proc.communicate(timeout=30)
@@ -889,14 +897,8 @@ def test_ctrl_c_from_a_terminal_lets_the_pages_in_flight_finish(tmp_path: Path) 
     begun.mkdir()
     env = plugins.environment(plugins.install(tmp_path / "plugins", _MARKING_PLUGIN))
     env["UNBOIL_TEST_BEGUN"] = str(begun)
-    proc = subprocess.Popen(
-        [str(UNBOIL), "batch", str(tmp_path / "in"), "-o", str(out), "-b", "test-slow", "-j", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal's job
-    )
+    # its own process group, as a terminal's job
+    proc = _start_slow_batch(tmp_path / "in", out, env, start_new_session=True)
     _wait_for_records(out / MANIFEST_NAME, 3, proc)
     deadline = time.monotonic() + 10
     while not any(begun.iterdir()) and time.monotonic() < deadline:
