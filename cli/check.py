@@ -194,12 +194,6 @@ def check(
         sys.exit(ExitStatus.CHECK_FAILED)
 
 
-def _num(x: float | None, signed: bool = False) -> str:
-    if x is None:
-        return "-"
-    return f"{x:+.4f}" if signed else f"{x:.4f}"
-
-
 def _render(report: CheckReport, to_stderr: bool = False) -> None:
     """The verdict, on stdout unless a report went there."""
     from .render import is_terminal
@@ -212,120 +206,58 @@ def _render(report: CheckReport, to_stderr: bool = False) -> None:
         error(f"note: {note}")
 
 
-def _verdict(report: CheckReport) -> str:
-    n = len(report.failures)
-    parts = []
-    if report.runs:
-        pages = sum(len(r.goldset.pages) for r in report.runs)
-        backends = len({s.backend for s in report.summaries})
-        parts.append(f"{backends} backend(s) on {len(report.runs)} gold set(s), {pages} page(s)")
-    if report.canary:
-        parts.append(f"agreement on {len(report.canary)} page(s)")
-    what = "; ".join(parts)
-    if report.passed:
-        return f"passed ({what})"
-    return f"FAILED: {n} failure{'s' if n != 1 else ''} ({what})"
-
-
 def _render_plain(report: CheckReport, to_stderr: bool) -> None:
+    """One line per row (CI logs are searched for ``FAIL ``), the verdict last."""
+    from ..extractors.check_reports import tables, verdict
     from ..extractors.terminal import escape_unsafe
 
     def echo(line: str) -> None:  # one line each: page names and reasons may hold any
         click.echo(escape_unsafe(line), err=to_stderr)
 
-    for f in report.failures:
-        where = f"{f.goldset}:{f.page}" if f.page else f"{f.goldset} (overall)"
-        backend = f" [{f.backend}]" if f.backend else ""
-        delta = f" ({_num(f.delta, True)})" if f.delta is not None else ""
-        echo(f"FAIL {where}{backend} {f.metric}{delta}: {f.reason}")
-    for s in report.summaries:
-        base = (
-            f" baseline={_num(s.baseline_f1)} ({_num(s.delta, True)})"
-            if s.baseline_f1 is not None
-            else ""
-        )
-        echo(
-            f"{s.goldset} [{s.backend} {s.version or '-'}]: P={_num(s.precision)} "
-            f"R={_num(s.recall)} F1={_num(s.f1)}{base}, {s.pages} pages, "
-            f"{s.failures} failure(s)"
-        )
-    for c in report.canary:
-        flag = " FLAGGED" if c.flagged else ""
-        echo(f"agreement {c.source}: {_num(c.agreement)}{flag}")
+    for table in tables(report):
+        for row in table.rows:
+            echo(row.line)
     if report.baseline_written is not None:
         echo(f"baseline written: {report.baseline_written}")
-    echo(f"unboil check: {_verdict(report)}")
+    echo(f"unboil check: {verdict(report)}")
 
 
 def _render_rich(report: CheckReport, to_stderr: bool) -> None:
     from rich.text import Text
 
+    from ..extractors.check_reports import tables, verdict
     from .render import console, rich_table
 
     out = console(stderr=to_stderr)
-    if report.failures:
-        t = rich_table("failures (pages first)", padding=(0, 1), pad_edge=False)
-        several = len({f.goldset for f in report.failures}) > 1
-        headers = ["gold set"] if several else []
-        headers += ["page", "backend", "metric", "value", "limit", "Δ", "reason"]
-        if not several:
-            t.title = f"failures in {report.failures[0].goldset} (pages first)"
+    styles = {"bad": "red", "good": "green"}
+    for table in tables(report):
+        headers, rows, title = list(table.headers), [list(r.cells) for r in table.rows], table.title
+        tones = [dict(r.tones) for r in table.rows]
+        if table.group is not None and len({r[headers.index(table.group)] for r in rows}) == 1:
+            # one gold set: named in the title, its column's width left to the others
+            at = headers.index(table.group)
+            title = f"{title} in {rows[0][at]}"
+            del headers[at]
+            for r in rows:
+                del r[at]
+            tones = [{i - (i > at): t for i, t in tone.items() if i != at} for tone in tones]
+        t = rich_table(title, padding=(0, 1), pad_edge=False)
         for h in headers:
             t.add_column(
                 h,
                 overflow="fold",
-                no_wrap=h != "reason",
-                ratio=1 if h == "reason" else None,
-                justify="right" if h in ("value", "limit", "Δ") else "left",
+                no_wrap=h not in table.wide,
+                ratio=1 if h in table.wide else None,
+                justify="right" if h in table.numeric else "left",
             )
-        for f in report.failures:
+        for cells, tone in zip(rows, tones, strict=True):
             # Text, not markup: names and reasons come from pages and servers
             t.add_row(
-                *([Text(f.goldset)] if several else []),
-                Text(f.page or "(overall)"),
-                f.backend or "-",
-                f.metric,
-                _num(f.value),
-                _num(f.limit),
-                Text(_num(f.delta, True), style="red" if (f.delta or 0) < 0 else ""),
-                Text(f.reason),
-            )
-        out.print(t)
-    if report.summaries:
-        t = rich_table("scores", padding=(0, 1), pad_edge=False)
-        for h in ("gold set", "backend", "version", "P", "R", "F1", "baseline", "Δ F1", "fail"):
-            left = h in ("gold set", "backend", "version")
-            t.add_column(h, min_width=6, justify="left" if left else "right")
-        for s in report.summaries:
-            delta = s.delta
-            style = "red" if delta is not None and delta < 0 else "green" if delta else ""
-            t.add_row(
-                s.goldset,
-                s.backend,
-                s.version or "-",
-                _num(s.precision),
-                _num(s.recall),
-                _num(s.f1),
-                _num(s.baseline_f1),
-                Text(_num(delta, True), style=style),
-                Text(str(s.failures), style="red" if s.failures else ""),
-            )
-        out.print(t)
-    if report.canary:
-        t = rich_table("agreement canary", padding=(0, 1), pad_edge=False)
-        for h in ("page", "mean agreement", "lowest pair", "flagged"):
-            t.add_column(h, overflow="fold", no_wrap=h != "page")
-        for c in report.canary:
-            low = min(c.pairs.items(), key=lambda kv: kv[1]) if c.pairs else None
-            t.add_row(
-                Text(c.source),
-                _num(c.agreement),
-                Text(f"{low[0]} {low[1]:.4f}" if low else (c.error or "-")),
-                Text("yes", style="bold red") if c.flagged else "no",
+                *(Text(c, style=styles.get(tone.get(i, ""), "")) for i, c in enumerate(cells))
             )
         out.print(t)
     if report.baseline_written is not None:
-        out.print(f"baseline written: {report.baseline_written}")
+        out.print(Text(f"baseline written: {report.baseline_written}"))
     style = "bold green" if report.passed else "bold red"
     mark = "✔" if report.passed else "✘"
-    out.print(Text(f"{mark} unboil check {_verdict(report)}", style=style))
+    out.print(Text(f"{mark} unboil check {verdict(report)}", style=style))

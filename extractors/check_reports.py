@@ -1,6 +1,9 @@
 """``unboil check``'s reports for CI: JUnit XML (one test case per backend, gold set and
 failing page) and Markdown (a job summary), from a ``check.CheckReport``; JSON too
-(``report_text``)."""
+(``report_text``). The tables a person reads — failures, scores, the agreement canary —
+are built once here (``tables``) as rows of plain cells, each row also as one log line;
+the command shows them with rich on a terminal and as lines otherwise, and ``markdown``
+writes them for a pull request."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import json
 import re
 import socket
 import time
+from dataclasses import dataclass, field
+from typing import Literal
 
 from . import __version__
 from .baseline import display_path
@@ -141,50 +146,187 @@ _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 
 def _num(x: float | None, signed: bool = False) -> str:
     if x is None:
-        return "–"
+        return "-"
     return f"{x:+.4f}" if signed else f"{x:.4f}"
+
+
+Tone = Literal["bad", "good"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a report table: its cells (plain text, as the page or server gave
+    it: renderers escape), the same facts as one log line, and the cells to mark."""
+
+    cells: tuple[str, ...]
+    line: str
+    tones: dict[int, Tone] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: tuple[str, ...]
+    rows: list[Row]
+    #: right-aligned (figures)
+    numeric: frozenset[str] = frozenset()
+    #: the columns that may wrap (the others are kept whole)
+    wide: frozenset[str] = frozenset()
+    #: a column that names the row's group (a terminal folds it into the title when
+    #: every row has the same)
+    group: str | None = None
+
+
+def _delta_tone(column: int, delta: float | None) -> dict[int, Tone]:
+    return {} if not delta else {column: "bad" if delta < 0 else "good"}
+
+
+_FIGURES = ("P", "R", "F1", "baseline F1", "Δ F1", "failures")
+
+
+def tables(report: CheckReport) -> list[Table]:
+    """The report's tables, empty ones left out: failures (pages first), each
+    backend's scores per gold set, and the agreement canary."""
+    out: list[Table] = []
+    if report.failures:
+        rows = []
+        for f in report.failures:
+            where = f"{f.goldset}:{f.page}" if f.page else f"{f.goldset} (overall)"
+            backend = f" [{f.backend}]" if f.backend else ""
+            delta = f" ({_num(f.delta, True)})" if f.delta is not None else ""
+            rows.append(
+                Row(
+                    (
+                        f.goldset,
+                        f.page or "(overall)",
+                        f.backend or "-",
+                        f.metric,
+                        _num(f.value),
+                        _num(f.limit),
+                        _num(f.delta, True),
+                        f.reason,
+                    ),
+                    f"FAIL {where}{backend} {f.metric}{delta}: {f.reason}",
+                    _delta_tone(6, min(f.delta or 0, 0)),
+                )
+            )
+        out.append(
+            Table(
+                "failures (pages first)",
+                ("gold set", "page", "backend", "metric", "value", "limit", "delta", "reason"),
+                rows,
+                frozenset({"value", "limit", "delta"}),
+                wide=frozenset({"reason"}),
+                group="gold set",
+            )
+        )
+    if report.summaries:
+        rows = []
+        for s in report.summaries:
+            base = (
+                f" baseline={_num(s.baseline_f1)} ({_num(s.delta, True)})"
+                if s.baseline_f1 is not None
+                else ""
+            )
+            tones = _delta_tone(7, s.delta)
+            if s.failures:
+                tones[8] = "bad"
+            rows.append(
+                Row(
+                    (
+                        s.goldset,
+                        s.backend,
+                        s.version or "-",
+                        _num(s.precision),
+                        _num(s.recall),
+                        _num(s.f1),
+                        _num(s.baseline_f1),
+                        _num(s.delta, True),
+                        str(s.failures),
+                    ),
+                    f"{s.goldset} [{s.backend} {s.version or '-'}]: P={_num(s.precision)} "
+                    f"R={_num(s.recall)} F1={_num(s.f1)}{base}, {s.pages} pages, "
+                    f"{s.failures} failure(s)",
+                    tones,
+                )
+            )
+        out.append(
+            Table(
+                "scores",
+                ("gold set", "backend", "version", *_FIGURES),
+                rows,
+                frozenset(_FIGURES),
+                group="gold set",
+            )
+        )
+    if report.canary:
+        rows = []
+        for c in report.canary:
+            low = min(c.pairs.items(), key=lambda kv: kv[1]) if c.pairs else None
+            rows.append(
+                Row(
+                    (
+                        c.source,
+                        _num(c.agreement),
+                        f"{low[0]} {low[1]:.4f}" if low else (c.error or "-"),
+                        "yes" if c.flagged else "no",
+                    ),
+                    f"agreement {c.source}: {_num(c.agreement)}"
+                    + (" FLAGGED" if c.flagged else ""),
+                    {3: "bad"} if c.flagged else {},
+                )
+            )
+        out.append(
+            Table(
+                "agreement canary",
+                ("page", "mean agreement", "lowest pair", "flagged"),
+                rows,
+                frozenset({"mean agreement"}),
+                wide=frozenset({"page"}),
+            )
+        )
+    return out
+
+
+def verdict(report: CheckReport) -> str:
+    """``passed (...)`` or ``FAILED: n failures (...)``, saying what was checked."""
+    outcome, what = _verdict(report)
+    return f"{outcome} ({what})"
+
+
+def _verdict(report: CheckReport) -> tuple[str, str]:
+    n = len(report.failures)
+    parts = []
+    if report.runs:
+        pages = sum(len(r.goldset.pages) for r in report.runs)
+        backends = len({s.backend for s in report.summaries})
+        parts.append(f"{backends} backend(s) on {len(report.runs)} gold set(s), {pages} page(s)")
+    if report.canary:
+        parts.append(f"agreement on {len(report.canary)} page(s)")
+    what = "; ".join(parts)
+    if report.passed:
+        return "passed", what
+    return f"FAILED: {n} failure{'s' if n != 1 else ''}", what
 
 
 def markdown(report: CheckReport) -> str:
     """A Markdown report fit for a pull-request comment: the verdict, failures (pages
-    first) and a table of each backend's figures."""
-    lines: list[str] = []
-    n = len(report.failures)
-    if report.passed:
-        lines.append("### ✅ unboil check passed")
-    else:
-        lines.append(f"### ❌ unboil check failed: {n} failure{'s' if n != 1 else ''}")
-    lines.append("")
-    if report.failures:
-        lines += [
-            "| gold set | page | backend | metric | value | limit | delta | reason |",
-            "|---|---|---|---|---:|---:|---:|---|",
-        ]
-        for f in report.failures:
-            lines.append(
-                f"| {_md(f.goldset)} | {_md(f.page or '(overall)')} | {_md(f.backend or '–')} "
-                f"| {_md(f.metric)} | {_num(f.value)} | {_num(f.limit)} "
-                f"| {_num(f.delta, True)} | {_md(f.reason)} |"
-            )
-        lines.append("")
-    if report.summaries:
-        lines += [
-            "| gold set | backend | version | P | R | F1 | baseline F1 | Δ F1 | failures |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|",
-        ]
-        for s in report.summaries:
-            lines.append(
-                f"| {_md(s.goldset)} | {_md(s.backend)} | {_md(s.version or '–')} "
-                f"| {_num(s.precision)} | {_num(s.recall)} | {_num(s.f1)} "
-                f"| {_num(s.baseline_f1)} | {_num(s.delta, True)} | {s.failures} |"
-            )
-        lines.append("")
-    if report.canary:
-        lines += ["| page | mean agreement | flagged |", "|---|---:|---|"]
-        for c in report.canary:
-            lines.append(
-                f"| {_md(c.source)} | {_num(c.agreement)} | {'⚠️ yes' if c.flagged else 'no'} |"
-            )
+    first), each backend's figures and the canary, from ``tables``."""
+    outcome, what = _verdict(report)
+    mark = "✅" if report.passed else "❌"
+    lines = [f"### {mark} unboil check {outcome.replace('FAILED', 'failed')} ({what})", ""]
+    for table in tables(report):
+        lines += [f"**{table.title}**", ""]
+        lines.append("| " + " | ".join(table.headers) + " |")
+        lines.append(
+            "|" + "|".join("---:" if h in table.numeric else "---" for h in table.headers) + "|"
+        )
+        for row in table.rows:
+            cells = [
+                f"**{_md(c)}**" if row.tones.get(i) == "bad" else _md(c)
+                for i, c in enumerate(row.cells)
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     for note in report.notes:
         lines.append(f"- {_md(note)}")
