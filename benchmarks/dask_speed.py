@@ -41,6 +41,7 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     from unboil.extractors.batch import BatchConfig, BatchRunner
+    from unboil.extractors.batch_page import PageOptions
     from unboil.extractors.dask_engine import DaskRunner, close_pool
     from unboil.extractors.inputs import discover
 
@@ -67,7 +68,7 @@ def main() -> None:
                 rates = []
                 for run in range(args.runs):
                     out = tmp / f"{label}-{engine[:5]}-{run}"
-                    cfg = BatchConfig(backend=args.backend, outdir=str(out), jobs=2)
+                    cfg = BatchConfig(page=PageOptions(args.backend), outdir=str(out), jobs=2)
                     t0 = time.perf_counter()
                     if engine.startswith("local"):
                         items = discover(inputs, globs=("*.html", "*.html.gz"))

@@ -246,6 +246,7 @@ def batch(
     """
     from ..extractors import registry
     from ..extractors.batch import BatchConfig, BatchRunner
+    from ..extractors.batch_page import PageOptions
     from ..extractors.errors import BatchError
     from ..extractors.inputs import (
         DEFAULT_GLOBS,
@@ -307,20 +308,22 @@ def batch(
             param_hint="--max-memory",
         )
     config = BatchConfig(
+        page=PageOptions(
+            backend=backend,
+            fmt=fmt,
+            title=title,
+            captions=captions,
+            metadata=metadata,
+            max_bytes=max_bytes,
+            agreement_backend=agreement_backend,
+            input_format=input_format,
+        ),
         max_memory=max_memory,
-        backend=backend,
-        fmt=fmt,
         outdir=outdir,
         jobs=jobs or _default_jobs(),
         timeout=timeout,
         recycle=recycle,
-        max_bytes=max_bytes,
-        title=title,
-        captions=captions,
-        metadata=metadata,
-        input_format=input_format,
         drop_repeated=drop_repeated,
-        agreement_backend=agreement_backend,
         resume=resume,
         save_html=save_html,
         cache_dir=cache_dir,

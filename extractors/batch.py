@@ -66,7 +66,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +85,6 @@ from .batch_page import (
 )
 from .errors import OutputError, SourceError
 from .inputs import AUDIT_SUFFIX, HTML_SUFFIX, Input
-from .loading import DEFAULT_MAX_BYTES
 from .manifest import INTERRUPTED, MANIFEST_NAME, STATUSES, Manifest, remove_stale_temp_files
 from .workers import (
     DEFAULT_MAX_MEMORY,
@@ -117,7 +116,7 @@ def count_repeats(inputs: Iterable[Input], cfg: BatchConfig) -> BatchRepeats:
         if item.kind != "file" or item.skip:
             continue
         try:
-            page = load_page(item.source, cfg.input_format, max_bytes=cfg.max_bytes)
+            page = load_page(item.source, cfg.page.input_format, max_bytes=cfg.page.max_bytes)
         except (SourceError, OSError):  # NotHtml included
             continue
         if page.is_text:
@@ -130,22 +129,14 @@ def count_repeats(inputs: Iterable[Input], cfg: BatchConfig) -> BatchRepeats:
 
 @dataclass
 class BatchConfig:
-    backend: str = "trafilatura"
-    fmt: str = "txt"
+    #: how every page is treated (backend, output format, input format, size limit...)
+    page: PageOptions = field(default_factory=PageOptions)
     #: None: no files, no manifest; records (with their text) go to ``on_record``
     outdir: str | None = None
     jobs: int = 1
     timeout: float = 30.0
     #: a worker is replaced after this many pages (memory stays flat)
     recycle: int = DEFAULT_RECYCLE
-    max_bytes: int = DEFAULT_MAX_BYTES
-    title: bool = False
-    #: None: as the backend does
-    captions: bool | None = None
-    metadata: bool = True
-    agreement_backend: str | None = None
-    #: auto | html | text (see ``Task.input_format``)
-    input_format: str = "auto"
     resume: bool = False
     save_html: bool = False
     cache_dir: str | None = None
@@ -166,19 +157,10 @@ class BatchConfig:
     max_memory: int = DEFAULT_MAX_MEMORY
 
     def page_options(self, durable: bool = True) -> PageOptions:
-        """What every page of this batch is given (``batch_page.PageOptions``)."""
-        return PageOptions(
-            backend=self.backend,
-            fmt=self.fmt,
-            title=self.title,
-            captions=self.captions,
-            metadata=self.metadata,
-            max_bytes=self.max_bytes,
-            agreement_backend=self.agreement_backend,
-            input_format=self.input_format,
-            include_text=self.outdir is None or self.warc_output is not None,
-            durable=durable,
-        )
+        """``page`` as the workers get it: with the text in the record when no file
+        holds it, and whether each file is synced as it is written."""
+        include_text = self.outdir is None or self.warc_output is not None
+        return replace(self.page, include_text=include_text, durable=durable)
 
 
 @dataclass
@@ -297,14 +279,14 @@ class BatchRunner:
         settled: set[str] = set()
         for item in inputs:
             rec = last.get(item.source)
-            output = item.output(cfg.fmt)
+            output = item.output(cfg.page.fmt)
             if is_settled_skip(rec):
                 settled.add(item.source)
                 continue
             if (
                 rec is not None
                 and rec.get("status") == "ok"
-                and rec.get("backend") in (cfg.backend, "text")  # "text": text mode
+                and rec.get("backend") in (cfg.page.backend, "text")  # "text": text mode
                 and rec.get("output") == output
                 and (outdir / output).is_file()
                 # a file changed since it was done is done again (no stamp: older runs)
@@ -337,7 +319,7 @@ class BatchRunner:
         if item.kind == "warc":
             task.warc_path, task.warc_offset = item.container, item.offset or 0
         if cfg.outdir is not None:
-            rel = item.output(cfg.fmt)
+            rel = item.output(cfg.page.fmt)
             task.output, task.output_rel = str(Path(cfg.outdir, rel)), rel
             if cfg.save_html and item.kind == "url":
                 html_rel = item.stem + HTML_SUFFIX
@@ -441,7 +423,7 @@ class BatchRunner:
         emit = self.emitter(summary, on_record)
 
         def skipped(item: Input, why: str = INTERRUPTED) -> None:
-            emit(base_record(item.source, item.kind, cfg.backend, "skipped", error=why))
+            emit(base_record(item.source, item.kind, cfg.page.backend, "skipped", error=why))
 
         pending = list(reversed(todo))
         fetcher: Fetcher | None = None
@@ -449,7 +431,7 @@ class BatchRunner:
         if any(item.kind == "url" for item in todo):
             fetcher = Fetcher(
                 timeout=cfg.timeout,
-                max_bytes=cfg.max_bytes,
+                max_bytes=cfg.page.max_bytes,
                 per_host=cfg.per_host,
                 connections=cfg.fetchers,
                 retries=cfg.retries,
@@ -463,9 +445,9 @@ class BatchRunner:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            preload(cfg.backend, cfg.metadata)
-            if cfg.agreement_backend:
-                preload(cfg.agreement_backend)
+            preload(cfg.page.backend, cfg.page.metadata)
+            if cfg.page.agreement_backend:
+                preload(cfg.page.agreement_backend)
         finally:
             if collecting:
                 gc.enable()
@@ -516,7 +498,7 @@ class BatchRunner:
                     item = pending[-1]
                     if item.skip is not None:  # a WARC record that is not a page
                         pending.pop()
-                        emit(skip_record(item, cfg.backend))
+                        emit(skip_record(item, cfg.page.backend))
                         continue
                     if item.kind == "url":
                         assert fetch_pool is not None and fetcher is not None
@@ -553,7 +535,7 @@ class BatchRunner:
                                 base_record(
                                     item.source,
                                     item.kind,
-                                    cfg.backend,
+                                    cfg.page.backend,
                                     status,
                                     error=exc.cause,
                                     seconds=round(time.perf_counter() - began, 6),
@@ -567,7 +549,7 @@ class BatchRunner:
                                 base_record(
                                     item.source,
                                     item.kind,
-                                    cfg.backend,
+                                    cfg.page.backend,
                                     "failed",
                                     error=f"fetch failed: {one_line(exc)}",
                                 )
@@ -589,7 +571,7 @@ class BatchRunner:
                         rec = base_record(
                             item.source,
                             item.kind,
-                            cfg.backend,
+                            cfg.page.backend,
                             "timeout",
                             error=f"timed out after {cfg.timeout:g}s (worker stopped)",
                             seconds=cfg.timeout,
@@ -598,7 +580,7 @@ class BatchRunner:
                         rec = base_record(
                             item.source,
                             item.kind,
-                            cfg.backend,
+                            cfg.page.backend,
                             "failed",
                             error=f"worker died (exit code {exc.exitcode})",
                         )
@@ -608,7 +590,7 @@ class BatchRunner:
                         rec = base_record(
                             item.source,
                             item.kind,
-                            cfg.backend,
+                            cfg.page.backend,
                             "failed",
                             error=f"internal error: {one_line(exc)}",
                         )

@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PageOptions:
     """How a batch treats every one of its pages, one object built once from the batch's
-    config (``BatchConfig.page_options``) and sent with each task."""
+    config (``BatchConfig.page``, completed by ``BatchConfig.page_options``) and sent
+    with each task."""
 
-    backend: str
-    fmt: str
+    backend: str = "trafilatura"
+    #: the output format, as ``batch --format`` names it
+    fmt: str = "txt"
     title: bool = False
     #: None: as the backend does
     captions: bool | None = None

@@ -306,7 +306,7 @@ class DaskRunner(BatchRunner):
         if not files:
             return inputs
         futures = client.map(
-            scan, [f.source for f in files], max_bytes=self.config.max_bytes, pure=False
+            scan, [f.source for f in files], max_bytes=self.config.page.max_bytes, pure=False
         )
         scanned = {}
         for item, fut in zip(files, futures, strict=True):
@@ -335,12 +335,12 @@ class DaskRunner(BatchRunner):
         emit = self.emitter(summary, on_record)
         for item in todo:
             if item.skip is not None:
-                emit(skip_record(item, cfg.backend))
+                emit(skip_record(item, cfg.page.backend))
         pages = [item for item in todo if item.skip is None]
         threads = max(sum(client.nthreads().values()), 1)
         size = self.partition_size or min(100, max(1, math.ceil(len(pages) / (threads * 4))))
         pending = list(reversed(partitions(pages, size)))
-        backends = tuple(b for b in (cfg.backend, cfg.agreement_backend) if b)
+        backends = tuple(b for b in (cfg.page.backend, cfg.page.agreement_backend) if b)
         done: queue.Queue[Any] = queue.Queue()
         in_flight: dict[Any, list[Input]] = {}
         window = threads * 2
@@ -348,7 +348,9 @@ class DaskRunner(BatchRunner):
         def skipped(items: list[Input]) -> None:
             for item in items:
                 emit(
-                    base_record(item.source, item.kind, cfg.backend, "skipped", error="interrupted")
+                    base_record(
+                        item.source, item.kind, cfg.page.backend, "skipped", error="interrupted"
+                    )
                 )
 
         try:
@@ -379,7 +381,9 @@ class DaskRunner(BatchRunner):
                     records = fut.result()
                 except KilledWorker:
                     records = [
-                        base_record(i.source, i.kind, cfg.backend, "failed", error="worker died")
+                        base_record(
+                            i.source, i.kind, cfg.page.backend, "failed", error="worker died"
+                        )
                         for i in part
                     ]
                 except Exception as exc:
@@ -388,7 +392,7 @@ class DaskRunner(BatchRunner):
                         continue
                     error = f"internal error: {one_line(exc)}"
                     records = [
-                        base_record(i.source, i.kind, cfg.backend, "failed", error=error)
+                        base_record(i.source, i.kind, cfg.page.backend, "failed", error=error)
                         for i in part
                     ]
                 self.write_warc(records)  # the partition's WARC records: one fsync

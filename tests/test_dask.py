@@ -31,6 +31,7 @@ pytest.importorskip("warcio")
 from unboil.cli.main import cli
 from unboil.extractors import registry
 from unboil.extractors.batch import BatchConfig, BatchRunner
+from unboil.extractors.batch_page import PageOptions
 from unboil.extractors.dask_engine import DaskRunner, partitions
 from unboil.extractors.inputs import discover
 from unboil.extractors.manifest import MANIFEST_NAME, read_manifest
@@ -151,7 +152,7 @@ def make_inputs(root: Path, pages: int = 12, warc_pages: int = 10) -> list[str]:
 
 
 def config(out: Path, **kw: Any) -> BatchConfig:
-    return BatchConfig(backend="test-slow", outdir=str(out), jobs=2, **kw)
+    return BatchConfig(page=PageOptions("test-slow"), outdir=str(out), jobs=2, **kw)
 
 
 def run_dask(paths: list[str], cfg: BatchConfig, client: Any, **kw: Any) -> tuple[DaskRunner, Any]:

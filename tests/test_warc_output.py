@@ -25,6 +25,7 @@ from click.testing import CliRunner, Result
 
 from unboil.cli.main import cli
 from unboil.extractors.batch import BatchConfig, BatchRunner
+from unboil.extractors.batch_page import PageOptions
 from unboil.extractors.inputs import discover
 from unboil.extractors.manifest import MANIFEST_NAME, read_manifest
 
@@ -246,7 +247,9 @@ def test_a_write_that_fails_midway_is_cut_back(
     make_pages(tmp_path / "in", 12)
     out, warc = tmp_path / "out", tmp_path / "clean.warc"
     inputs = discover([str(tmp_path / "in")], outdir=out)
-    config = BatchConfig(backend="alltext", outdir=str(out), jobs=1, warc_output=str(warc))
+    config = BatchConfig(
+        page=PageOptions("alltext"), outdir=str(out), jobs=1, warc_output=str(warc)
+    )
     runner = BatchRunner(config)
     room = [9000]
     real_write = os.write
