@@ -16,24 +16,12 @@ from dataclasses import dataclass
 from itertools import chain, islice, repeat
 from typing import TYPE_CHECKING
 
-from .scoring import SHINGLE, tokens
+from .scoring import SHINGLE, Shingle, shingle_set, tokens
 
 if TYPE_CHECKING:
     import numpy as np
 
     from .blocks import DomBlock
-
-# -- shingles --------------------------------------------------------------------------
-
-Shingle = tuple[str, ...]
-
-
-def shingle_set(toks: Sequence[str]) -> set[Shingle]:
-    if not toks:
-        return set()
-    if len(toks) < SHINGLE:
-        return {tuple(toks)}
-    return {tuple(toks[i : i + SHINGLE]) for i in range(len(toks) - SHINGLE + 1)}
 
 
 @dataclass

@@ -50,6 +50,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .base import DOUBTFUL, KEPT, STRIPPED
 from .blocks import is_unseen
 from .htmltree import BLOCK_TAGS, SKIP_TAGS, body_of, collapse_ws, strip_invisible
 from .inert import csp, sanitize
@@ -61,8 +62,6 @@ if TYPE_CHECKING:
     from .base import BlockVote, Extraction
     from .compare import Comparison
     from .page import Page
-
-KEPT, STRIPPED, DOUBTFUL = "kept", "stripped", "doubtful"
 
 # -- blocks -> elements ----------------------------------------------------------------
 
@@ -154,12 +153,6 @@ def match_votes(votes: Sequence[BlockVote], found: Sequence[Run]) -> list[int | 
     return result
 
 
-def status(vote: BlockVote) -> str:
-    if vote.doubtful:
-        return DOUBTFUL
-    return KEPT if vote.kept else STRIPPED
-
-
 def _wrap(el: HtmlElement, which: str) -> HtmlElement:
     """Move a text node into a new ``<span>`` in its place; the span."""
     from lxml.html import Element
@@ -175,7 +168,7 @@ def _wrap(el: HtmlElement, which: str) -> HtmlElement:
 
 
 def _mark(el: HtmlElement, vote: BlockVote, index: int) -> None:
-    el.set("data-unboil", status(vote))
+    el.set("data-unboil", vote.status)
     el.set("data-p", f"{vote.probability:.3f}")
     el.set("data-members", ",".join(vote.members))
     el.set("data-role", vote.role)
@@ -184,9 +177,9 @@ def _mark(el: HtmlElement, vote: BlockVote, index: int) -> None:
     if vote.rule == "box":  # the model's p is not what dropped it
         el.set("data-rule", "box")
         why = f"in a comment/cookie/donation box (model p={vote.probability:.2f})"
-        el.set("title", f"{status(vote)} · {why} · kept by: {who}")
+        el.set("title", f"{vote.status} · {why} · kept by: {who}")
     else:
-        el.set("title", f"{status(vote)} · p={vote.probability:.2f} · kept by: {who}")
+        el.set("title", f"{vote.status} · p={vote.probability:.2f} · kept by: {who}")
 
 
 def mark_blocks(root: HtmlElement, votes: Sequence[BlockVote]) -> int:
@@ -302,7 +295,7 @@ def _panel(
     names = list(comparison.extractions)
     counts = {KEPT: 0, STRIPPED: 0, DOUBTFUL: 0}
     for v in votes:
-        counts[status(v)] += 1
+        counts[v.status] += 1
     head = "".join(f"<th scope='col'>{_e(n[:8])}</th>" for n in names)
     matrix = "".join(
         f"<tr><th scope='row'>{_e(a)}</th>"

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .audit import DOUBTFUL, KEPT, STRIPPED, status
+from .base import DOUBTFUL, KEPT, STRIPPED
 from .htmltree import collapse_ws
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def block_list(votes: Sequence[BlockVote], ids: Mapping[int, str]) -> str:
     not located on the page is listed without one). Every text is escaped."""
     entries: dict[str, list[str]] = {g: [] for g in GROUPS}
     for index, vote in enumerate(votes):
-        group = status(vote)
+        group = vote.status
         label = _e(excerpt(vote.text))
         if group == DOUBTFUL:  # a doubtful block is kept or not: say which, and how near
             decided = KEPT if vote.kept else STRIPPED

@@ -90,6 +90,10 @@ class ExtractOptions:
     metadata: bool = True
 
 
+#: how reports group blocks (``BlockVote.status``)
+KEPT, STRIPPED, DOUBTFUL = "kept", "stripped", "doubtful"
+
+
 @dataclass
 class BlockVote:
     """How the consensus decided one block of the page."""
@@ -108,6 +112,13 @@ class BlockVote:
     #: set when a rule, not the model, decided: "box" (dropped as part of a comment,
     #: cookie, newsletter or donation box, whatever its probability)
     rule: str | None = None
+
+    @property
+    def status(self) -> str:
+        """How reports group the block: ``DOUBTFUL``, else ``KEPT`` or ``STRIPPED``."""
+        if self.doubtful:
+            return DOUBTFUL
+        return KEPT if self.kept else STRIPPED
 
 
 @dataclass

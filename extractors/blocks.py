@@ -18,9 +18,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .alignment import shingle_set
 from .htmltree import BLOCK_TAGS, SKIP_TAGS, body_of, collapse_ws, strip_invisible
-from .scoring import tokens
+from .scoring import shingle_set, tokens
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"\w+")
@@ -22,6 +22,19 @@ SHINGLE = 4
 
 def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
+
+
+Shingle = tuple[str, ...]
+
+
+def shingle_set(toks: Sequence[str]) -> set[Shingle]:
+    """The distinct ``SHINGLE``-token windows of ``toks`` (the tokens themselves when
+    there are fewer)."""
+    if not toks:
+        return set()
+    if len(toks) < SHINGLE:
+        return {tuple(toks)}
+    return {tuple(toks[i : i + SHINGLE]) for i in range(len(toks) - SHINGLE + 1)}
 
 
 def shingles(text: str, n: int = SHINGLE) -> Counter[tuple[str, ...]]:

@@ -21,14 +21,13 @@ from unboil.extractors.alignment import (
     TextIndex,
     gram_codes,
     label_blocks,
-    shingle_set,
 )
 from unboil.extractors.base import Block, Extraction, ExtractOptions
 from unboil.extractors.block_features import member_votes
 from unboil.extractors.blocks import DomBlock, assign_roles, segment
 from unboil.extractors.loading import load_file
 from unboil.extractors.page import Page
-from unboil.extractors.scoring import SHINGLE, evaluate, word_f1
+from unboil.extractors.scoring import SHINGLE, evaluate, shingle_set, word_f1
 from unboil.extractors.trees import ModelError, Trees, check_model
 
 ROOT = Path(__file__).resolve().parent.parent
