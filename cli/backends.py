@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from .main import common_options, handle_errors
-from .options import json_option, write_output
+from .options import json_option, write_json
 
 
 @click.command("backends")
@@ -25,10 +23,8 @@ def backends(json_out: str | None) -> None:
     from ..extractors import registry
 
     infos = [registry.describe(name) for name in registry.names()]
-    if json_out:
-        write_output(json_out, json.dumps([asdict(i) for i in infos], indent=2) + "\n")
-        if json_out == "-":
-            return
+    if write_json(json_out, [asdict(i) for i in infos]):
+        return
     from .render import table
 
     rows = []

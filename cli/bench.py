@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import click
@@ -15,7 +14,7 @@ from .options import (
     quiet_option,
     split_backends,
     timeout_option,
-    write_output,
+    write_json,
 )
 
 
@@ -76,11 +75,8 @@ def bench(
                 goldset, names, jobs=jobs, options=options, progress=advance, timeout=timeout
             )
         results.append(result)
-    if json_out:
-        doc = {"goldsets": [r.to_dict() for r in results]}
-        write_output(json_out, json.dumps(doc, indent=2) + "\n")
-        if json_out == "-":
-            return
+    if write_json(json_out, {"goldsets": [r.to_dict() for r in results]}):
+        return
     for result in results:
         rows = [
             [

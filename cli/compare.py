@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from ..extractors.terminal import escape_json
 from .exitcodes import ExitStatus
 from .main import common_options, error, handle_errors
 from .options import (
@@ -18,7 +16,7 @@ from .options import (
     size_option,
     split_backends,
     timeout_option,
-    write_output,
+    write_json,
 )
 
 if TYPE_CHECKING:
@@ -63,10 +61,7 @@ def compare(
         error(f"{source}: {exc.cause}")
         sys.exit(ExitStatus.SOURCES_FAILED)
     result = run_compare(page, names)
-    if json_out:
-        doc = escape_json(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-        write_output(json_out, doc + "\n")
-    if json_out != "-":
+    if not write_json(json_out, result.to_dict()):
         _render(result)
     failed = [e for e in result.extractions.values() if e.error]
     for e in failed:

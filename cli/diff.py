@@ -8,7 +8,6 @@ a plain unified diff otherwise.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..extractors.terminal import escape_json, escape_unsafe, strip_unsafe
+from ..extractors.terminal import escape_unsafe, strip_unsafe
 from .exitcodes import ExitStatus
 from .main import common_options, error, given, handle_errors, note_text_mode
 from .options import (
@@ -27,7 +26,7 @@ from .options import (
     size_option,
     timeout_option,
     title_option,
-    write_output,
+    write_json,
 )
 
 if TYPE_CHECKING:
@@ -208,12 +207,10 @@ def diff(
     sides.info_a = {"label": sides.label_a, **sides.info_a, **_counts(sides.a)}
     sides.info_b = {"label": sides.label_b, **_info(result_b), **_counts(sides.b)}
 
-    if json_out:
-        doc: dict[str, Any] = {"source": source, "mode": mode, "a": sides.info_a}
-        doc["b"] = sides.info_b
-        doc.update(gold_diff.to_dict() if gold_diff is not None else block_diff.to_dict())
-        write_output(json_out, escape_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
-    if json_out == "-":
+    doc: dict[str, Any] = {"source": source, "mode": mode, "a": sides.info_a}
+    doc["b"] = sides.info_b
+    doc.update(gold_diff.to_dict() if gold_diff is not None else block_diff.to_dict())
+    if write_json(json_out, doc):
         pass  # the JSON was the output
     elif stat:
         line = f"{escape_unsafe(source)}: {sides.label_a} -> {sides.label_b}: "

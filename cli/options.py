@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -179,6 +180,18 @@ def write_output(path: str, text: str) -> None:
     from ..extractors.fsutil import atomic_write
 
     atomic_write(path, text)
+
+
+def write_json(path: str | None, doc: Any) -> bool:
+    """``doc`` as JSON to ``--json``'s ``path``, if one was given (text as it is, control
+    characters escaped: ``terminal.escape_json``); whether it went to stdout, where it
+    is the command's whole output."""
+    if not path:
+        return False
+    from ..extractors.terminal import escape_json
+
+    write_output(path, escape_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
+    return path == "-"
 
 
 backends_option = click.option(
