@@ -30,9 +30,14 @@ def to_txt(extraction: Extraction) -> str:
     return text + "\n" if text else ""
 
 
+def _line_markup(marks: str) -> re.Pattern[str]:
+    """A line's leading block markup: one of ``marks``, or a list number ``1.`` ``1)``."""
+    return re.compile(rf"^(\s*)(?:([{marks}])|(\d+)([.)])(?=\s|$))")
+
+
 #: a line that markdown would read as markup (a heading, a list item, a quote, a rule,
 #: a numbered item): its first character is escaped (a number's "." or ")")
-_LINE_MARKUP = re.compile(r"^(\s*)(?:([#>+\-*=])|(\d+)([.)])(?=\s|$))")
+_LINE_MARKUP = _line_markup(r"#>+\-*=")
 #: characters that mark emphasis, code or links anywhere in a line
 _INLINE_MARKUP = re.compile(r"([\\`*_\[\]<])")
 
@@ -52,7 +57,7 @@ def _escape_line(m: re.Match[str]) -> str:
 
 #: ``_LINE_MARKUP`` but for ``*``, for rendered marks: a ``*`` there is emphasis (a
 #: literal one is escaped already)
-_LINE_START = re.compile(r"^(\s*)(?:([#>+\-=])|(\d+)([.)])(?=\s|$))")
+_LINE_START = _line_markup(r"#>+\-=")
 #: characters written %-escaped in a link target
 _URL_ESCAPES = str.maketrans({" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"})
 #: the marks of ``Markup.inline`` (a link's opening one with its href), kept by a split
