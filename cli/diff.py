@@ -207,18 +207,19 @@ def diff(
     sides.info_a = {"label": sides.label_a, **sides.info_a, **_counts(sides.a)}
     sides.info_b = {"label": sides.label_b, **_info(result_b), **_counts(sides.b)}
 
-    doc: dict[str, Any] = {"source": source, "mode": mode, "a": sides.info_a}
-    doc["b"] = sides.info_b
-    doc.update(gold_diff.to_dict() if gold_diff is not None else block_diff.to_dict())
-    if write_json(json_out, doc):
-        pass  # the JSON was the output
-    elif stat:
+    to_stdout = False  # the JSON is the output
+    if json_out:
+        doc: dict[str, Any] = {"source": source, "mode": mode, "a": sides.info_a}
+        doc["b"] = sides.info_b
+        doc.update(gold_diff.to_dict() if gold_diff is not None else block_diff.to_dict())
+        to_stdout = write_json(json_out, doc)
+    if stat and not to_stdout:
         line = f"{escape_unsafe(source)}: {sides.label_a} -> {sides.label_b}: "
         line += block_diff.stat.summary()
         if gold_diff is not None:
             line += f"; {_score(gold_diff)}"
         click.echo(line)
-    else:
+    elif not to_stdout:
         if context is None:
             context = len(sides.a) + len(sides.b) if mode == "stripped" else DEFAULT_CONTEXT
         _render(escape_unsafe(source), sides, block_diff, gold_diff, side_by_side, context)
