@@ -99,6 +99,22 @@ SELECT = True
 MARGIN = 0.02
 
 
+#: how a page's weight is spread over its training blocks: "block" (each block weighs
+#: the page's weight: a page of many blocks counts more), "sqrt" (the page's weight over
+#: the square root of its blocks), "page" (each page the same, its blocks sharing it)
+BLOCK_WEIGHT = "block"
+BLOCK_WEIGHTS = ("block", "sqrt", "page")
+
+
+def block_share(n: int) -> float:
+    """Each of a page's ``n`` training blocks' share of the page's weight."""
+    if BLOCK_WEIGHT == "page":
+        return 1.0 / n
+    if BLOCK_WEIGHT == "sqrt":
+        return 1.0 / float(np.sqrt(n))
+    return 1.0
+
+
 def page_weights(data: Sequence[cd.Prepared]) -> np.ndarray:
     """1 / the page's collection's page count (among these pages)."""
     counts: dict[str, int] = {}
@@ -133,7 +149,7 @@ def fit(data: Sequence[cd.Prepared], columns: np.ndarray | None = None) -> Fitte
             x = prep.X[mask]
             xs.append(x if columns is None else x[:, columns])
             ys.append(d.labels[mask])
-            ws.append(np.full(n, w / len(variants)))
+            ws.append(np.full(n, w * block_share(n) / len(variants)))
     sample = np.concatenate(ws)
     clf = HistGradientBoostingClassifier(**PARAMS)
     clf.fit(np.vstack(xs), np.concatenate(ys), sample_weight=sample / sample.mean())
@@ -413,10 +429,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dump", help="write every page's texts and scores to this JSON file")
     ap.add_argument("--no-leader", action="store_true", help="the first member always leads")
     ap.add_argument("--no-select", action="store_true", help="always the vote")
+    ap.add_argument(
+        "--block-weight",
+        choices=BLOCK_WEIGHTS,
+        default=BLOCK_WEIGHTS[0],
+        help="how a page's weight is spread over its blocks (see BLOCK_WEIGHT)",
+    )
     args = ap.parse_args(argv)
-    global LEADER, SELECT
+    global LEADER, SELECT, BLOCK_WEIGHT
     LEADER = not args.no_leader
     SELECT = LEADER and not args.no_select
+    BLOCK_WEIGHT = args.block_weight
     from sklearn import __version__ as sklearn_version
 
     t0 = time.time()
