@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -183,14 +182,13 @@ def write_output(path: str, text: str) -> None:
 
 
 def write_json(path: str | None, doc: Any) -> bool:
-    """``doc`` as JSON to ``--json``'s ``path``, if one was given (text as it is, control
-    characters escaped: ``terminal.escape_json``); whether it went to stdout, where it
-    is the command's whole output."""
+    """``doc`` as JSON (``formats.json_document``) to ``--json``'s ``path``, if one was
+    given; whether it went to stdout, where it is the command's whole output."""
     if not path:
         return False
-    from ..extractors.terminal import escape_json
+    from ..extractors.formats import json_document
 
-    write_output(path, escape_json(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
+    write_output(path, json_document(doc))
     return path == "-"
 
 

@@ -7,7 +7,6 @@ writes them for a pull request."""
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import time
@@ -17,6 +16,7 @@ from typing import Literal
 from . import __version__
 from .baseline import display_path
 from .check import NOISE, CheckReport, Failure
+from .formats import json_document
 
 
 def _safe(name: str) -> str:
@@ -207,7 +207,7 @@ def tables(report: CheckReport) -> list[Table]:
                         f.reason,
                     ),
                     f"FAIL {where}{backend} {f.metric}{delta}: {f.reason}",
-                    _delta_tone(6, min(f.delta or 0, 0)),
+                    {6: "bad"} if (f.delta or 0) < 0 else {},
                 )
             )
         out.append(
@@ -350,5 +350,5 @@ def report_text(kind: str, report: CheckReport) -> str:
     if kind == "junit":
         return junit_xml(report)
     if kind == "json":
-        return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return json_document(report.to_dict())
     return markdown(report)

@@ -300,5 +300,10 @@ def to_json_line(rec: dict[str, Any]) -> str:
 
 def to_json(records: list[dict[str, Any]]) -> str:
     """One object for one source, an array for several."""
-    data: Any = records[0] if len(records) == 1 else records
+    return json_document(records[0] if len(records) == 1 else records)
+
+
+def json_document(data: Any) -> str:
+    """``data`` as an indented JSON document: text as it is, but the characters a
+    terminal would act on escaped (``terminal.escape_json``)."""
     return escape_json(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n"
