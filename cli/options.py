@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..extractors.loading import DEFAULT_TIMEOUT
+
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
@@ -51,16 +53,16 @@ def size_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def timeout_option(
-    help: str = "Seconds allowed to fetch a URL.", default: float | None = 30.0
+    help: str = "Seconds allowed to fetch a URL.", default: float | None = DEFAULT_TIMEOUT
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--timeout SECONDS``; ``default=None`` leaves the default to a settings file
-    (the help then says 30)."""
+    (the help then says ``DEFAULT_TIMEOUT``)."""
     return click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),
         default=default,
         show_default=default is not None,
-        help=help if default is not None else f"{help}  [default: 30]",
+        help=help if default is not None else f"{help}  [default: {DEFAULT_TIMEOUT:g}]",
     )
 
 

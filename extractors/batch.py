@@ -85,6 +85,7 @@ from .batch_page import (
 )
 from .errors import OutputError, SourceError
 from .inputs import AUDIT_SUFFIX, HTML_SUFFIX, Input
+from .loading import DEFAULT_TIMEOUT
 from .manifest import INTERRUPTED, MANIFEST_NAME, STATUSES, Manifest, remove_stale_temp_files
 from .workers import (
     DEFAULT_MAX_MEMORY,
@@ -134,7 +135,7 @@ class BatchConfig:
     #: None: no files, no manifest; records (with their text) go to ``on_record``
     outdir: str | None = None
     jobs: int = 1
-    timeout: float = 30.0
+    timeout: float = DEFAULT_TIMEOUT
     #: a worker is replaced after this many pages (memory stays flat)
     recycle: int = DEFAULT_RECYCLE
     resume: bool = False

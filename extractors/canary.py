@@ -7,9 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .check_config import DEFAULT_TIMEOUT
 from .config import ConfigError
-from .loading import PAGE_SUFFIXES, is_http_url
+from .loading import DEFAULT_TIMEOUT, PAGE_SUFFIXES, is_http_url
 
 
 @dataclass

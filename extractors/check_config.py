@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, Settings
-from .loading import is_http_url
+from .loading import DEFAULT_TIMEOUT, is_http_url
 
 DEFAULT_MAX_DROP = 0.01
-#: seconds each backend has on each page (as batch and extract give a page)
-DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_PAGE_DROP = 0.05
 DEFAULT_BACKENDS = ("consensus",)
 #: Backends the agreement canary runs when none are named.

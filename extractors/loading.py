@@ -54,6 +54,7 @@ from .page import Page
 #: pages have for ``batch``, ``check`` and gold sets
 PAGE_SUFFIXES = (".html.gz", ".htm.gz", ".html", ".htm")
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+#: seconds to fetch a URL, and (batch, check, the CLI) for each backend on each page
 DEFAULT_TIMEOUT = 30.0
 MAX_REDIRECTS = 5
 
