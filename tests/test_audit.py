@@ -129,6 +129,12 @@ class Opened:
     def close(self) -> None:
         self.context.close()
 
+    def __enter__(self) -> Opened:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 @pytest.fixture(scope="module")
 def seed_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -165,8 +171,7 @@ def _status_of(page: Any, snippet: str) -> list[str]:
 
 @needs_browser
 def test_seed_donation_appeal_stripped_article_kept(browser: Any, seed_report: Path) -> None:
-    opened = Opened(browser, seed_report)
-    try:
+    with Opened(browser, seed_report) as opened:
         page = opened.page
         assert _status_of(page, "Your support helps us to tell the story") == ["stripped"]
         gold = [p for p in (SAMPLES / "seed-independent.txt").read_text().split("\n\n") if p]
@@ -180,14 +185,11 @@ def test_seed_donation_appeal_stripped_article_kept(browser: Any, seed_report: P
         )
         assert colors == ["rgb(27, 158, 62)", "rgb(215, 38, 61)", "rgb(224, 161, 0)"]
         assert opened.foreign_requests(seed_report) == []
-    finally:
-        opened.close()
 
 
 @needs_browser
 def test_hover_panel_shows_members_and_probability(browser: Any, seed_report: Path) -> None:
-    opened = Opened(browser, seed_report)
-    try:
+    with Opened(browser, seed_report) as opened:
         page = opened.page
         page.hover("text=Your support helps us to tell the story")
         info = page.inner_text("#unboil-info")
@@ -209,16 +211,13 @@ def test_hover_panel_shows_members_and_probability(browser: Any, seed_report: Pa
             assert name in words
         assert first[:60] in page.inner_text("#unboil-text")
         assert opened.console == []  # no CSP violation reported, no script error
-    finally:
-        opened.close()
 
 
 @needs_browser
 def test_seed_screenshot_is_not_blank(browser: Any, seed_report: Path, tmp_path: Path) -> None:
     from PIL import Image, ImageStat
 
-    opened = Opened(browser, seed_report)
-    try:
+    with Opened(browser, seed_report) as opened:
         page = opened.page
         page.evaluate(
             """() => { const at = Array.from(document.querySelectorAll('[data-unboil]'))
@@ -227,8 +226,6 @@ def test_seed_screenshot_is_not_blank(browser: Any, seed_report: Path, tmp_path:
         )
         page.hover("text=Your support helps us to tell the story")
         png = page.screenshot()
-    finally:
-        opened.close()
     image = Image.open(io.BytesIO(png)).convert("RGB")
     assert image.size == (1400, 900)
     stat = ImageStat.Stat(image)
@@ -249,20 +246,16 @@ def test_hostile_page_raw_does_run_and_fetch(browser: Any, tmp_path: Path) -> No
     the log below would catch a report that did."""
     raw = tmp_path / "hostile.html"
     raw.write_text(HOSTILE, encoding="utf-8")
-    opened = Opened(browser, raw)
-    try:
+    with Opened(browser, raw) as opened:
         assert opened.page.evaluate("window.__ran") == 1
         assert f"http://{EVIL_HOST}/x.png" in opened.requests
-    finally:
-        opened.close()
 
 
 @needs_browser
 def test_hostile_page_report_runs_nothing_fetches_nothing(
     browser: Any, hostile_report: Path
 ) -> None:
-    opened = Opened(browser, hostile_report)
-    try:
+    with Opened(browser, hostile_report) as opened:
         page = opened.page
         page.hover("text=Every spring the water returns")
         page.click("text=click me")
@@ -275,8 +268,6 @@ def test_hostile_page_report_runs_nothing_fetches_nothing(
         # the report's own script did run: the hover panel answers
         assert "decision:" in page.inner_text("#unboil-info")
         assert _status_of(page, "Every spring the water returns") == ["kept"]
-    finally:
-        opened.close()
 
 
 def test_hostile_report_is_inert_as_text(hostile_report: Path) -> None:
@@ -922,8 +913,7 @@ def _lit(page: Any) -> list[list[Any]]:
 
 @needs_browser
 def test_next_doubtful_and_list_links_jump_to_blocks(browser: Any, long_report: Path) -> None:
-    opened = Opened(browser, long_report)
-    try:
+    with Opened(browser, long_report) as opened:
         page = opened.page
         assert page.evaluate("window.scrollY") == 0
         assert page.is_visible("#unboil-next")  # shown when the script runs
@@ -961,8 +951,6 @@ def test_next_doubtful_and_list_links_jump_to_blocks(browser: Any, long_report: 
         assert opened.console == []
         assert opened.foreign_requests(long_report) == []
         assert page.evaluate("typeof window.__ran") == "undefined"
-    finally:
-        opened.close()
 
 
 @needs_browser
