@@ -184,7 +184,8 @@ def _run_item(item: Item) -> tuple[str, dict[str, Any]]:
     members = cons.run_members(page, ALL_MEMBERS)
     data = {name: _dump(ex) for name, ex in members.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    # two training runs may fill the cache at once: each writes its own temporary file
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data), encoding="utf-8")
     tmp.replace(path)
     return item.key, data

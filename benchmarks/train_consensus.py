@@ -435,7 +435,15 @@ def main(argv: list[str] | None = None) -> int:
         default=BLOCK_WEIGHTS[0],
         help="how a page's weight is spread over its blocks (see BLOCK_WEIGHT)",
     )
+    ap.add_argument(
+        "--block-params",
+        type=json.loads,
+        default={},
+        help="JSON: the block model's parameters that differ from PARAMS (experiments)",
+    )
+    ap.add_argument("--loco-only", action="store_true", help="stop after leave-one-collection-out")
     args = ap.parse_args(argv)
+    PARAMS.update(args.block_params)
     global LEADER, SELECT, BLOCK_WEIGHT
     LEADER = not args.no_leader
     SELECT = LEADER and not args.no_select
@@ -459,6 +467,8 @@ def main(argv: list[str] | None = None) -> int:
             loco_thresholds[held], loco[held] = train_and_score(others, test, args.seed, args.fast)
             printable(loco[held], f"left out: {held} (thresholds {loco_thresholds[held]})")
             print(f"  {time.time() - t0:.0f}s", flush=True)
+    if args.loco_only:
+        return 0
 
     # -- site-grouped cross-validation on the pooled pages
     cv = cd.Texts()
