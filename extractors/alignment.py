@@ -265,10 +265,12 @@ class Alignment:
 
     def owners(self, name: str) -> list[int]:
         """For each block, the index of the block of text ``name`` holding most of it
-        (-1: none): a block shorter than a shingle is held by the first block of the
-        same tokens; a longer one by the block holding most of its distinct shingles
-        (the first block holds a shingle several blocks share; ties go to the earlier
-        block), when at least half its shingles are held at all."""
+        (-1: none): a block shorter than a shingle is held by a block of the same tokens
+        (the i-th of them by the i-th where the text has a line, such as a price, as
+        often as the page shows it; else by the first); a longer one by the block
+        holding most of its distinct shingles (the first block holds a shingle several
+        blocks share; ties go to the earlier block), when at least half its shingles are
+        held at all."""
         import numpy as np
 
         owner = np.full(self.n, -1, dtype=np.int64)
@@ -328,8 +330,31 @@ class Alignment:
             where[where == len(line_codes)] = 0
             hit = line_codes[where] == q
             owner[short[hit]] = js[where[hit]]
+            _pair_in_order(owner, short[hit], q[hit], js, line_codes)
         out: list[int] = owner.tolist()
         return out
+
+
+def _pair_in_order(
+    owner: np.ndarray, shown: np.ndarray, shown_codes: np.ndarray, js: np.ndarray, codes: np.ndarray
+) -> None:
+    """Where the page shows a short line (``shown``, in page order, with its
+    ``shown_codes``) exactly as often as the text has it (its blocks ``js`` sorted by
+    ``codes``, in text order within a code), the i-th shown is held by the i-th block:
+    a listing's repeated price stays in its own card."""
+    import numpy as np
+
+    if len(shown) < 2:
+        return
+    order = np.argsort(shown_codes, kind="stable")
+    shown, shown_codes = shown[order], shown_codes[order]
+    starts = np.flatnonzero(np.r_[True, shown_codes[1:] != shown_codes[:-1]])
+    ends = np.r_[starts[1:], len(shown)]
+    lo = np.searchsorted(codes, shown_codes[starts], "left")
+    hi = np.searchsorted(codes, shown_codes[starts], "right")
+    same = (ends - starts > 1) & (hi - lo == ends - starts)
+    for a, z, first, last in zip(starts[same], ends[same], lo[same], hi[same], strict=True):
+        owner[shown[a:z]] = np.sort(js[first:last])
 
 
 def label_blocks(blocks: Sequence[DomBlock], gold: str) -> list[bool]:

@@ -661,17 +661,25 @@ def _blocks_of(token_lists: list[list[str]]) -> list[DomBlock]:
 
 
 def _plain_owners(blocks: list[DomBlock], member_blocks: list[list[str]]) -> list[int]:
-    """The owner of each block with dicts and sets (ties to the earlier member block)."""
+    """The owner of each block with dicts and sets (ties to the earlier member block; a
+    short line shown as often as the member has it: the i-th by the i-th)."""
     owner: dict[tuple[str, ...], int] = {}
-    lines: dict[tuple[str, ...], int] = {}
+    lines: dict[tuple[str, ...], list[int]] = {}
     for j, toks in enumerate(member_blocks):
-        lines.setdefault(tuple(toks), j)
+        lines.setdefault(tuple(toks), []).append(j)
         for shingle in shingle_set(toks):
             owner.setdefault(shingle, j)
-    out = []
-    for d in blocks:
+    shown: dict[tuple[str, ...], list[int]] = {}
+    for i, d in enumerate(blocks):
         if d.words < SHINGLE:
-            out.append(lines.get(tuple(d.toks), -1))
+            shown.setdefault(tuple(d.toks), []).append(i)
+    out = []
+    for i, d in enumerate(blocks):
+        if d.words < SHINGLE:
+            key = tuple(d.toks)
+            js = lines.get(key, [-1])
+            same = len(shown[key]) == len(js) > 1
+            out.append(js[shown[key].index(i)] if same else js[0])
             continue
         counts: dict[int, int] = {}
         sh = shingle_set(d.toks)
@@ -708,6 +716,18 @@ def test_alignment_matches_the_plain_text_index(
             assert align.owners(name) == _plain_owners(blocks, parts)
     finally:
         alignment_mod._CODE_LIMIT = limit
+
+
+def test_a_repeated_price_is_held_in_its_own_card() -> None:
+    """A listing shows "£14.50" in two cards and the member kept both: each stays in its
+    card (the first copy no longer holds both, which put the second before its card's
+    other lines). A member that kept one copy of three holds them from the first."""
+    cards = [["ink", "one", "is", "blue", "black"], ["£", "14", "50"]]
+    cards += [["ink", "two", "is", "red", "brown"], ["£", "14", "50"]]
+    blocks = _blocks_of(cards)
+    assert Alignment(blocks, {"m": cards}).owners("m") == [0, 1, 2, 3]
+    once = [*cards, ["ink", "three", "is", "dark", "green"], ["£", "14", "50"]]
+    assert Alignment(_blocks_of(once), {"m": cards[:2]}).owners("m") == [0, 1, -1, 1, -1, 1]
 
 
 @settings(max_examples=200, deadline=None)
