@@ -18,13 +18,15 @@ it to extractors/models/consensus.json and write benchmarks/CONSENSUS.md.
 5. The model trained on all pages (its thresholds chosen by inner cross-validation on
    them, as every fold's are) is exported, with the digests of the pages it saw.
 
-The model is three parts, each learnt from the training pages alone: the block model
-(is this block article text, from the members' votes and the page's kind); the leader
-model (each member's word F1 on the page: the best one leads the vote); and the vote's
-regressor (the vote's word F1 on the page, learnt from the training pages' inner
-cross-validated votes): where the leading member is predicted to beat the vote by
-``MARGIN``, its own text is kept instead (``--no-select``: always the vote; the
-``voted`` column of the report is the vote alone).
+The model is the block model (is this block article text, from the members' votes and
+the page's kind), learnt from the training pages alone; the first member (trafilatura)
+leads the vote. ``--leader`` adds two page-level parts, rejected on 2026-12-08 because
+they cost left-out F1 (``CONSENSUS-EXPERIMENTS.md``): the leader model (each member's
+word F1 on the page: the best one leads the vote) and the vote's regressor (the vote's
+word F1 on the page, learnt from the training pages' inner cross-validated votes): where
+the leading member is predicted to beat the vote by ``MARGIN``, its own text is kept
+instead (``--no-select``: always the vote; the report's ``voted`` column is the vote
+alone).
 
 Collections weigh the same in training whatever their size (a page's blocks weigh
 1 / its collection's page count). Scores: the Scrapinghub metric (shingle F1) and
@@ -91,8 +93,8 @@ LEADER_PARAMS: dict[str, Any] = {
     "early_stopping": False,
     "random_state": 0,
 }
-#: choose the leading member per page (``--no-leader``: always the first member)
-LEADER = True
+#: choose the leading member per page (``--leader``; without it: always the first member)
+LEADER = False
 #: let the leader model keep the leading member's own text where it predicts that text
 #: beats the vote by ``MARGIN`` (``--no-select``: always the vote)
 SELECT = True
@@ -341,20 +343,26 @@ def train_and_score(
 NAMES = ("consensus", "voted", *cd.ALL_MEMBERS)
 
 
+def shown() -> tuple[str, ...]:
+    """The report's columns: "voted" only where a leader may keep its own text."""
+    return NAMES if SELECT else tuple(n for n in NAMES if n != "voted")
+
+
 def table(texts: cd.Texts, groups: list[tuple[str, Any]]) -> list[str]:
     """A Markdown table: one row per group (label, item filter), word F1 and shingle F1
     of every backend, the best in bold."""
-    head = "| pages | n | " + " | ".join(NAMES) + " |"
-    lines = [head, "|" + "---|" * (len(NAMES) + 2)]
+    names = shown()
+    head = "| pages | n | " + " | ".join(names) + " |"
+    lines = [head, "|" + "---|" * (len(names) + 2)]
     for label, keep in groups:
         part = texts.select(keep)
         if not part.items:
             continue
-        words = {n: float(part.words(n).mean()) for n in NAMES}
-        shingle = {n: part.shingle(n).f1 for n in NAMES}
+        words = {n: float(part.words(n).mean()) for n in names}
+        shingle = {n: part.shingle(n).f1 for n in names}
         best_w, best_s = max(words.values()), max(shingle.values())
         cells = []
-        for n in NAMES:
+        for n in names:
             w = f"{words[n]:.3f}"
             s = f"{shingle[n]:.3f}"
             cells.append(
@@ -410,7 +418,7 @@ def printable(texts: cd.Texts, label: str) -> None:
         part = texts.select(keep)
         if not part.items:
             continue
-        row = "  ".join(f"{n} {part.words(n).mean():.3f}/{part.shingle(n).f1:.3f}" for n in NAMES)
+        row = "  ".join(f"{n} {part.words(n).mean():.3f}/{part.shingle(n).f1:.3f}" for n in shown())
         print(f"  {c:20s} {len(part.items):5d}  {row}")
     sys.stdout.flush()
 
@@ -427,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-loco", action="store_true", help="skip leave-one-collection-out")
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--dump", help="write every page's texts and scores to this JSON file")
-    ap.add_argument("--no-leader", action="store_true", help="the first member always leads")
+    ap.add_argument("--leader", action="store_true", help="learn which member leads (see LEADER)")
     ap.add_argument("--no-select", action="store_true", help="always the vote")
     ap.add_argument(
         "--block-weight",
@@ -445,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     PARAMS.update(args.block_params)
     global LEADER, SELECT, BLOCK_WEIGHT
-    LEADER = not args.no_leader
+    LEADER = args.leader
     SELECT = LEADER and not args.no_select
     BLOCK_WEIGHT = args.block_weight
     from sklearn import __version__ as sklearn_version
@@ -659,15 +667,22 @@ def write_report(
         "",
         f"Members: {', '.join(MEMBERS)}. Trained on all pages; thresholds by the same inner",
         f"cross-validation: drop below {thresholds[0]}, add from {thresholds[1]}"
-        f" (folds chose {meta['fold_thresholds']}). Parameters: `{json.dumps(PARAMS)}`;"
-        f" leader and vote regressors: `{json.dumps(LEADER_PARAMS)}`, margin {MARGIN}.",
-        "",
-        "Where the leader's own text was kept instead of the vote (cross-validated):",
-        "",
-        "| pages | own text | of |",
-        "|---|---|---|",
-        *own_counts(cv, collection_groups() + type_groups()),
+        f" (folds chose {meta['fold_thresholds']}). Parameters: `{json.dumps(PARAMS)}`"
+        + (
+            f"; leader and vote regressors: `{json.dumps(LEADER_PARAMS)}`, margin {MARGIN}."
+            if LEADER
+            else f". {MEMBERS[0]} leads the vote on every page (no leader model)."
+        ),
     ]
+    if SELECT:
+        lines += [
+            "",
+            "Where the leader's own text was kept instead of the vote (cross-validated):",
+            "",
+            "| pages | own text | of |",
+            "|---|---|---|",
+            *own_counts(cv, collection_groups() + type_groups()),
+        ]
     if ms_traf:
         lines += [
             "",

@@ -11,11 +11,12 @@ not a re-assembly of DOM blocks: that alone would cost about .009 F1) and
 - leave titles, leads and captions to the user's options, never to the model (the
   model is not trained on them: their inclusion is a convention of each gold set).
 
-The strongest member is the first that returned more than almost nothing, in the order
-the leader model ranks the members on this page (``Leader``: each member's predicted
-word F1, from ``pagekind.leader_features``); where the leader model predicts that the
-first member's own text beats the vote, that text is kept whole but for an appeal.
-Without a leader model the order is ``MEMBERS``. The model is a JSON file
+The strongest member is the first of ``MEMBERS`` that returned more than almost
+nothing. A model file may also hold a leader model (``Leader``: each member's predicted
+word F1, from ``pagekind.leader_features``), which then ranks the members on each page
+and keeps the first one's own text whole (but for an appeal) where it predicts that text
+beats the vote; the shipped model has none (it cost F1 on pages of collections it was
+not trained on: ``benchmarks/CONSENSUS-EXPERIMENTS.md``). The model is a JSON file
 (``models/consensus.json``) of tree arrays, evaluated with numpy, loaded once per
 process; ``benchmarks/train_consensus.py`` trains it on three collections.
 
