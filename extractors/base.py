@@ -8,7 +8,7 @@ diffs all work on blocks.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
+import importlib
 import importlib.util
 import time
 from abc import ABC, abstractmethod
@@ -197,6 +197,8 @@ _CONTROLS = tuple(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
 def _distribution_version(distribution: str) -> str | None:
     """Installed version of a distribution, looked up once per process (it is
     reported with every extraction)."""
+    import importlib.metadata  # slow to import: not at start-up (`unboil --version`)
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:

@@ -578,6 +578,22 @@ def test_help_imports_no_heavy_library() -> None:
     assert run.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_version_imports_neither_heavy_libraries_nor_package_metadata() -> None:
+    """``unboil --version`` is the start-up floor: the installed versions of the
+    libraries (importlib.metadata, slow to import) are looked up only when reported."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['unboil', '--version']\n"
+        "from unboil.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {[*HEAVY, 'importlib.metadata']!r} if m in sys.modules])\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("unboil, version ")
+    assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_captions_option_with_consensus() -> None:
     news = SAMPLES / "news-hollinbridge-footbridge.html"
     caption = "Crowds gathered on the restored Mill Lane footbridge"
