@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import json
 import os
@@ -564,34 +565,32 @@ def test_version_verbose_lists_each_backends_version(order: tuple[str, str]) -> 
 HEAVY = ["trafilatura", "lxml", "readability", "justext", "resiliparse", "httpx", "rich.table"]
 
 
-def test_help_imports_no_heavy_library() -> None:
+def _run_imports(arg: str, modules: list[str]) -> tuple[str, list[str]]:
+    """``unboil ARG`` in a fresh interpreter: its output, and which of ``modules`` it
+    imported."""
     code = (
         "import sys\n"
-        "sys.argv = ['unboil', '--help']\n"
+        f"sys.argv = ['unboil', {arg!r}]\n"
         "from unboil.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"print([m for m in {HEAVY!r} if m in sys.modules])\n"
+        f"print([m for m in {modules!r} if m in sys.modules])\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "Usage: unboil" in run.stdout
-    assert run.stdout.strip().splitlines()[-1] == "[]"
+    out, _, imported = run.stdout.strip().rpartition("\n")
+    return out, ast.literal_eval(imported)
+
+
+def test_help_imports_no_heavy_library() -> None:
+    out, imported = _run_imports("--help", HEAVY)
+    assert "Usage: unboil" in out and imported == []
 
 
 def test_version_imports_neither_heavy_libraries_nor_package_metadata() -> None:
     """``unboil --version`` is the start-up floor: the installed versions of the
     libraries (importlib.metadata, slow to import) are looked up only when reported."""
-    code = (
-        "import sys\n"
-        "sys.argv = ['unboil', '--version']\n"
-        "from unboil.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"print([m for m in {[*HEAVY, 'importlib.metadata']!r} if m in sys.modules])\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("unboil, version ")
-    assert run.stdout.strip().splitlines()[-1] == "[]"
+    out, imported = _run_imports("--version", [*HEAVY, "importlib.metadata"])
+    assert out.startswith("unboil, version ") and imported == []
 
 
 def test_captions_option_with_consensus() -> None:
