@@ -208,7 +208,8 @@ def member_outputs(items: list[Item], workers: int = 2) -> dict[str, dict[str, E
 class Prepared:
     item: Item
     page: Page
-    #: the page with each member leading (``order``: that member, then the others)
+    #: the page with each member of ``prepare_all``'s ``leads`` leading (``order``: that
+    #: member, then the others)
     variants: dict[str, cons.Prepared]
     labels: np.ndarray
     #: body-role blocks: the model's training data
@@ -235,7 +236,10 @@ def prepare_all(
     outputs: dict[str, dict[str, Extraction]],
     members: Sequence[str] = cons.MEMBERS,
     progress: Callable[[int], None] | None = None,
+    leads: Sequence[str] | None = None,
 ) -> list[Prepared]:
+    """Every item prepared for the vote with each of ``leads`` leading (default: each
+    member; a model without a leader needs only the first)."""
     from unboil.extractors import pagekind
 
     out = []
@@ -245,7 +249,7 @@ def prepare_all(
         found = outputs[key]
         use = {m: found[m] for m in members if m in found}
         variants = {}
-        for lead in members:
+        for lead in leads or members:
             order = [lead, *(m for m in members if m != lead)]
             variants[lead] = cons.prepare(page, use, order)
         first = variants[members[0]]

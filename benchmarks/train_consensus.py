@@ -462,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     items = cd.load_items()
     outputs = cd.member_outputs(items)
     print(f"members on {len(items)} pages: {time.time() - t0:.0f}s", flush=True)
-    data = cd.prepare_all(items, outputs, MEMBERS)
+    data = cd.prepare_all(items, outputs, MEMBERS, leads=None if LEADER else MEMBERS[:1])
     print(f"prepared: {time.time() - t0:.0f}s", flush=True)
 
     # -- leave one collection out
